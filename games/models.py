@@ -1,0 +1,576 @@
+"""Games (announcements), their sessions, registrations and audit trail."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import GameType, SpecialEvent, System, Vtt
+
+MAX_PARTY_SIZE = 99
+MAX_SESSION_HOURS = 24
+SLUG_BASE_LENGTH = 90  # leaves room for "PJ_" and "-N" within Discord's 100-character names
+
+
+class GameStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    ARCHIVED = "archived", _("Archived")
+
+
+class ClosedReason(models.TextChoices):
+    """Why a game is closed: only a game closed because it was full reopens by itself."""
+
+    MANUAL = "manual", _("Closed by the GM")
+    FULL = "full", _("Full")
+    SILENT = "silent", _("Opened without announcement")
+
+
+class Restriction(models.TextChoices):
+    ALL = "all", _("All audiences")
+    SIXTEEN = "16+", _("16 and over")
+    EIGHTEEN = "18+", _("18 and over")
+
+
+class Experience(models.TextChoices):
+    ALL = "all", _("Beginners welcome")
+    BEGINNERS = "beginners", _("Beginners only")
+    SEASONED = "seasoned", _("No beginners")
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    BIWEEKLY = "bi-weekly", _("Every other week")
+    MONTHLY = "monthly", _("Monthly")
+    OTHER = "other", _("Other")
+
+
+class Characters(models.TextChoices):
+    WITH_GM = "with_gm", _("With the GM")
+    SELF = "self", _("On your own")
+    PREGEN = "pregen", _("Pre-generated")
+    CHOICE = "choice", _("Your choice")
+
+
+class Ambience(models.TextChoices):
+    CHILL = "chill", _("Relaxed")
+    SERIOUS = "serious", _("Serious")
+    COMIC = "comic", _("Comic")
+    EPIC = "epic", _("Epic")
+
+
+class Length(models.TextChoices):
+    ONE = "1 session", "1"
+    TWO = "2 sessions", "2"
+    THREE = "3 sessions", "3"
+    ABOUT_FIVE = "~5 sessions", "5"
+    ABOUT_TEN = "~10 sessions", "~10"
+    TEN_PLUS = "10+ sessions", "10+"
+    TWENTY_PLUS = "20+ sessions", "20+"
+
+
+CLASSIFICATION_KEYS = ("action", "investigation", "interaction", "horror")
+CLASSIFICATION_LABELS = {
+    "action": _("Action"),
+    "investigation": _("Investigation"),
+    "interaction": _("Interaction"),
+    "horror": _("Horror"),
+}
+CLASSIFICATION_LEVELS = {0: _("Absent"), 1: _("Minor"), 2: _("Major")}
+
+
+def validate_classification(value) -> None:
+    """Empty, or exactly the four axes, each an integer from 0 to 2."""
+    if value in (None, {}):
+        return
+    if not isinstance(value, dict) or set(value) != set(CLASSIFICATION_KEYS):
+        raise ValidationError(
+            _("The classification must give exactly: action, investigation, interaction, horror."),
+            code="invalid_classification",
+        )
+    for key in CLASSIFICATION_KEYS:
+        level = value[key]
+        if isinstance(level, bool) or not isinstance(level, int) or level not in (0, 1, 2):
+            raise ValidationError(
+                _("Each classification level is 0 (absent), 1 (minor) or 2 (major)."),
+                code="invalid_classification",
+            )
+
+
+def validate_ambience(value) -> None:
+    if not isinstance(value, list) or any(item not in Ambience.values for item in value):
+        raise ValidationError(
+            _("Unknown ambience: choose among relaxed, serious, comic and epic."),
+            code="invalid_ambience",
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each ambience can be chosen once."), code="invalid_ambience")
+
+
+def _classification_is_valid() -> Q:
+    # The database refuses a missing axis or a level outside 0–2; extra keys are caught by
+    # validate_classification (JSON key counting is not portable between SQLite and PostgreSQL).
+    levels = Q()
+    for key in CLASSIFICATION_KEYS:
+        levels &= Q(**{f"classification__{key}__in": [0, 1, 2]})
+    return Q(classification={}) | (Q(classification__has_keys=list(CLASSIFICATION_KEYS)) & levels)
+
+
+class GameQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Drafts are private: only their GM and staff see them."""
+        if user.is_authenticated and user.has_perm("games.change_game"):
+            return self
+        if user.is_authenticated:
+            return self.filter(~Q(status=GameStatus.DRAFT) | Q(gm=user))
+        return self.exclude(status=GameStatus.DRAFT)
+
+    def published(self):
+        return self.exclude(status=GameStatus.DRAFT)
+
+    def open(self):
+        return self.filter(status=GameStatus.OPEN)
+
+    def in_listing_order(self):
+        """Status (draft, open, closed, archived), then upcoming before past, then nearest date."""
+        status_rank = models.Case(
+            *(
+                models.When(status=status, then=rank)
+                for rank, status in enumerate(GameStatus.values)
+            ),
+            output_field=models.IntegerField(),
+        )
+        upcoming = models.Q(date__gte=Now())
+        return self.annotate(
+            status_rank=status_rank,
+            is_past=models.Case(
+                models.When(upcoming, then=0), default=1, output_field=models.IntegerField()
+            ),
+            upcoming_date=models.Case(models.When(upcoming, then=F("date"))),
+            past_date=models.Case(models.When(~upcoming, then=F("date"))),
+        ).order_by(
+            "status_rank",
+            "is_past",
+            F("upcoming_date").asc(nulls_last=True),
+            F("past_date").desc(nulls_last=True),
+            "pk",
+        )
+
+    def with_player_count(self):
+        return self.annotate(
+            player_count=models.Count(
+                "registrations", filter=Q(registrations__state=RegistrationState.REGISTERED)
+            )
+        )
+
+
+class Game(models.Model):
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    type = models.CharField(
+        _("type"), max_length=16, choices=GameType.choices, default=GameType.ONESHOT
+    )
+    special_event = models.ForeignKey(
+        SpecialEvent,
+        verbose_name=_("special event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="games",
+    )
+    gm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("GM"),
+        on_delete=models.PROTECT,
+        related_name="games_as_gm",
+    )
+    system = models.ForeignKey(
+        System, verbose_name=_("system"), on_delete=models.PROTECT, related_name="games"
+    )
+    vtt = models.ForeignKey(
+        Vtt,
+        verbose_name=_("virtual tabletop"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="games",
+    )
+    description = models.TextField(_("scenario description"), max_length=10_000)
+    complement = models.TextField(_("additional information"), max_length=5_000, blank=True)
+    img = models.URLField(_("image"), max_length=500, blank=True)
+
+    date = models.DateTimeField(_("date of the first session"))
+    length = models.CharField(
+        _("length"), max_length=16, choices=Length.choices, default=Length.ONE
+    )
+    session_length = models.DecimalField(
+        _("session length (hours)"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("3.5"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(MAX_SESSION_HOURS)],
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=16, choices=Frequency.choices, blank=True
+    )
+
+    party_size = models.PositiveSmallIntegerField(
+        _("number of players"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PARTY_SIZE)],
+    )
+    party_selection = models.BooleanField(
+        _("on selection"),
+        default=False,
+        help_text=_("The GM picks the players among the candidates."),
+    )
+    xp = models.CharField(
+        _("experience"), max_length=16, choices=Experience.choices, default=Experience.ALL
+    )
+    characters = models.CharField(
+        _("characters"), max_length=16, choices=Characters.choices, default=Characters.WITH_GM
+    )
+    restriction = models.CharField(
+        _("age rating"), max_length=8, choices=Restriction.choices, default=Restriction.ALL
+    )
+    restriction_tags = models.CharField(
+        _("themes"), max_length=255, blank=True, help_text=_("Separated by commas.")
+    )
+    classification = models.JSONField(
+        _("classification"), default=dict, blank=True, validators=[validate_classification]
+    )
+    ambience = models.JSONField(
+        _("ambience"), default=list, blank=True, validators=[validate_ambience]
+    )
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=GameStatus.choices, default=GameStatus.DRAFT
+    )
+    closed_reason = models.CharField(
+        _("closed because"), max_length=16, choices=ClosedReason.choices, blank=True
+    )
+
+    discord_channel_id = models.CharField(_("Discord channel id"), max_length=21, blank=True)
+    discord_role_id = models.CharField(_("Discord role id"), max_length=21, blank=True)
+    discord_message_id = models.CharField(
+        _("Discord announcement id"), max_length=21, blank=True
+    )
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = GameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("game")
+        verbose_name_plural = _("games")
+        indexes = [models.Index(fields=["status", "date"], name="game_status_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(party_size__gte=1, party_size__lte=MAX_PARTY_SIZE),
+                name="game_party_size_range",
+                violation_error_message=_("A game has 1 to 99 players."),
+            ),
+            models.CheckConstraint(
+                condition=Q(session_length__gte=Decimal("0.5"), session_length__lte=24),
+                name="game_session_length_range",
+                violation_error_message=_("A session lasts from half an hour to 24 hours."),
+            ),
+            models.CheckConstraint(
+                condition=_classification_is_valid(),
+                name="game_classification_valid",
+                violation_error_message=_(
+                    "Each classification level is 0 (absent), 1 (minor) or 2 (major)."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(type__in=GameType.values), name="game_type_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=GameStatus.values), name="game_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(restriction__in=Restriction.values), name="game_restriction_valid"
+            ),
+            models.CheckConstraint(condition=Q(xp__in=Experience.values), name="game_xp_valid"),
+            models.CheckConstraint(
+                condition=Q(characters__in=Characters.values), name="game_characters_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency="") | Q(frequency__in=Frequency.values),
+                name="game_frequency_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(length__in=Length.values), name="game_length_valid"
+            ),
+            # A closed game always says why; no other status carries a reason.
+            models.CheckConstraint(
+                condition=(Q(status=GameStatus.CLOSED) & Q(closed_reason__in=ClosedReason.values))
+                | (~Q(status=GameStatus.CLOSED) & Q(closed_reason="")),
+                name="game_closed_reason_consistent",
+                violation_error_message=_("A closed game needs a reason; other games none."),
+            ),
+            # Special-event games are one-shots.
+            models.CheckConstraint(
+                condition=Q(special_event__isnull=True) | Q(type=GameType.ONESHOT),
+                name="game_special_event_oneshot",
+                violation_error_message=_("Special-event games are one-shots."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("games:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.special_event_id and self.type != GameType.ONESHOT:
+            raise ValidationError({"type": _("Special-event games are one-shots.")})
+        if self.status == GameStatus.CLOSED and not self.closed_reason:
+            raise ValidationError({"closed_reason": _("Say why the game is closed.")})
+        if self.status != GameStatus.CLOSED and self.closed_reason:
+            raise ValidationError({"closed_reason": _("Only a closed game has a reason.")})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == GameStatus.DRAFT
+
+    @property
+    def is_announced(self) -> bool:
+        return bool(self.discord_message_id)
+
+    @property
+    def restriction_tag_list(self) -> list[str]:
+        return [tag.strip() for tag in self.restriction_tags.split(",") if tag.strip()]
+
+    @property
+    def session_duration(self) -> datetime.timedelta:
+        return datetime.timedelta(hours=float(self.session_length))
+
+    def slug_base(self) -> str:
+        base = slugify(f"{self.name}-par-{self.gm.slug_name}")[:SLUG_BASE_LENGTH].strip("-")
+        return base or "partie"
+
+    def save_with_unique_slug(self) -> None:
+        """Insert the game under the first free slug of its name.
+
+        Two GMs may post the same name at once: the unique index is the real guard, so a clash
+        retries with the next suffix instead of failing.
+        """
+        base = self.slug_base()
+        taken = set(
+            Game.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        suffix = 1
+        while True:
+            candidate = base if suffix == 1 else f"{base}-{suffix}"
+            suffix += 1
+            if candidate in taken:
+                continue
+            self.slug = candidate
+            try:
+                with transaction.atomic():
+                    self.save()
+                return
+            except IntegrityError:
+                if not Game.objects.filter(slug=candidate).exclude(pk=self.pk).exists():
+                    raise
+
+
+class RegistrationState(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    WAITLISTED = "waitlisted", _("Waiting list")
+    CANDIDATE = "candidate", _("Candidate")
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def registered(self):
+        return self.filter(state=RegistrationState.REGISTERED)
+
+    def waitlisted(self):
+        return self.filter(state=RegistrationState.WAITLISTED).order_by("created_at", "pk")
+
+
+class Registration(models.Model):
+    game = models.ForeignKey(
+        Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="registrations"
+    )
+    player = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("player"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=RegistrationState.choices,
+        default=RegistrationState.REGISTERED,
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the player registered themselves."),
+    )
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [
+            models.Index(fields=["game", "state", "created_at"], name="registration_queue_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "player"],
+                name="registration_unique_player",
+                violation_error_message=_("This player is already registered for this game."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=RegistrationState.values), name="registration_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player} — {self.game} ({self.get_state_display()})"
+
+
+class GameSessionQuerySet(models.QuerySet):
+    def overlapping(self, start: datetime.datetime, end: datetime.datetime):
+        """Sessions that intersect [start, end); touching ends do not overlap."""
+        return self.filter(start__lt=end, end__gt=start)
+
+    def upcoming(self):
+        return self.filter(start__gte=Now())
+
+
+class GameSession(models.Model):
+    game = models.ForeignKey(
+        Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+
+    objects = GameSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [models.Index(fields=["game", "start"], name="session_game_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="session_start_before_end",
+                violation_error_message=_("The session must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end__lte=F("start") + datetime.timedelta(hours=MAX_SESSION_HOURS)),
+                name="session_at_most_24h",
+                violation_error_message=_("A session cannot last more than 24 hours."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start = timezone.localtime(self.start)
+        return f"{self.game} — {start:%d/%m/%Y %H:%M}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start is None or self.end is None:
+            return
+        if self.start >= self.end:
+            raise ValidationError({"end": _("The session must end after it starts.")})
+        if self.end - self.start > datetime.timedelta(hours=MAX_SESSION_HOURS):
+            raise ValidationError({"end": _("A session cannot last more than 24 hours.")})
+        if self.game_id:
+            clash = (
+                GameSession.objects.filter(game_id=self.game_id)
+                .exclude(pk=self.pk)
+                .overlapping(self.start, self.end)
+            )
+            if clash.exists():
+                raise ValidationError(
+                    _("This session overlaps another session of the game."), code="overlap"
+                )
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        return self.end - self.start
+
+
+class GameEventAction(models.TextChoices):
+    CREATE = "create", _("Creation")
+    EDIT = "edit", _("Edit")
+    DELETE = "delete", _("Deletion")
+    CREATE_SESSION = "create-session", _("Session added")
+    EDIT_SESSION = "edit-session", _("Session changed")
+    DELETE_SESSION = "delete-session", _("Session deleted")
+    REGISTER = "register", _("Registration")
+    UNREGISTER = "unregister", _("Unregistration")
+    WAITLIST = "waitlist", _("Waiting list")
+    PROMOTE = "promote", _("Promoted from the waiting list")
+    ALERT = "alert", _("Report")
+    TROPHY = "trophy", _("Badges awarded")
+
+
+class GameEvent(models.Model):
+    """One line of a game's audit trail; written in the transaction of the change it records."""
+
+    game = models.ForeignKey(
+        Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=GameEventAction.choices)
+    timestamp = models.DateTimeField(_("timestamp"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who did it; empty for automatic changes."),
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("player concerned"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    description = models.TextField(_("details"), blank=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-pk"]
+        verbose_name = _("game event")
+        verbose_name_plural = _("game events")
+        indexes = [models.Index(fields=["game", "-timestamp"], name="gameevent_game_time_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=GameEventAction.values), name="gameevent_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} — {self.game}"
