@@ -1,11 +1,15 @@
 """Shared fixtures: the personas every mutating view is tested against."""
 
-import os
+import pytest
 
-# Tests never run with DEBUG; give them a key of their own instead of requiring one in the shell.
-os.environ.setdefault("SECRET_KEY", "questmaster-tests-only")
 
-import pytest  # noqa: E402
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Production serves hashed files from `collectstatic`; tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture

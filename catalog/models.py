@@ -138,7 +138,8 @@ class Channel(models.Model):
                 violation_error_message=_("A Discord category holds 0 to 50 channels."),
             ),
             models.CheckConstraint(
-                condition=Q(discord_id__regex=SNOWFLAKE_PATTERN), name="channel_discord_id_snowflake"
+                condition=Q(discord_id__regex=SNOWFLAKE_PATTERN),
+                name="channel_discord_id_snowflake",
             ),
         ]
 
@@ -187,7 +188,9 @@ def validate_embeds(value) -> None:
         raise ValidationError(_("A message can have at most 10 embeds."), code="too_many")
     for embed in value:
         if not isinstance(embed, dict) or set(embed) - {*EMBED_FIELD_LIMITS, "color"}:
-            raise ValidationError(_("Each embed has a title, description, colour, footer and image."))
+            raise ValidationError(
+                _("Each embed has a title, description, colour, footer and image.")
+            )
         for key, limit in EMBED_FIELD_LIMITS.items():
             text = embed.get(key) or ""
             if not isinstance(text, str) or len(text) > limit:

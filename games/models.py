@@ -262,9 +262,7 @@ class Game(models.Model):
 
     discord_channel_id = models.CharField(_("Discord channel id"), max_length=21, blank=True)
     discord_role_id = models.CharField(_("Discord role id"), max_length=21, blank=True)
-    discord_message_id = models.CharField(
-        _("Discord announcement id"), max_length=21, blank=True
-    )
+    discord_message_id = models.CharField(_("Discord announcement id"), max_length=21, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -309,9 +307,7 @@ class Game(models.Model):
                 condition=Q(frequency="") | Q(frequency__in=Frequency.values),
                 name="game_frequency_valid",
             ),
-            models.CheckConstraint(
-                condition=Q(length__in=Length.values), name="game_length_valid"
-            ),
+            models.CheckConstraint(condition=Q(length__in=Length.values), name="game_length_valid"),
             # A closed game always says why; no other status carries a reason.
             models.CheckConstraint(
                 condition=(Q(status=GameStatus.CLOSED) & Q(closed_reason__in=ClosedReason.values))

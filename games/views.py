@@ -23,7 +23,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def game_detail(request: HttpRequest, slug: str) -> HttpResponse:
     game = get_object_or_404(
-        Game.objects.visible_to(request.user).select_related("gm", "system", "vtt", "special_event"),
+        Game.objects.visible_to(request.user).select_related(
+            "gm", "system", "vtt", "special_event"
+        ),
         slug=slug,
     )
     registrations = game.registrations.select_related("player")

@@ -81,7 +81,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and a worker share the file without "database is locked".
+    # WAL and a busy timeout let the dev server and a worker share the file without
+    # "database is locked" errors.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
