@@ -51,3 +51,46 @@ def staff(db):
         is_staff=True,
         is_superuser=True,
     )
+
+
+# --- the fake Discord -----------------------------------------------------------------------
+
+PLAYER_ROLE = "910000000000000001"
+GM_ROLE = "910000000000000002"
+ADMIN_ROLE = "910000000000000003"
+
+
+@pytest.fixture(scope="session")
+def _fake_discord_server():
+    from questmaster.discord.fake import FakeDiscord
+
+    fake = FakeDiscord().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_discord(_fake_discord_server, settings):
+    """A fresh fake Discord on 127.0.0.1, with the site configured to use it (bot included)."""
+    fake = _fake_discord_server
+    fake.reset()
+    state = fake.state
+    settings.DISCORD_API_BASE_URL = fake.api_base_url
+    settings.DISCORD_OAUTH_AUTHORIZE_URL = fake.authorize_url
+    settings.DISCORD_CLIENT_ID = state.client_id
+    settings.DISCORD_CLIENT_SECRET = state.client_secret
+    settings.DISCORD_BOT_TOKEN = state.bot_token
+    settings.DISCORD_OFFLINE = False
+    settings.DISCORD_GUILD_ID = state.guild_id
+    settings.DISCORD_PLAYER_ROLE_ID = PLAYER_ROLE
+    settings.DISCORD_GM_ROLE_ID = GM_ROLE
+    settings.DISCORD_ADMIN_ROLE_ID = ADMIN_ROLE
+    settings.DISCORD_HTTP_TIMEOUT = 2.0
+    settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 2.0
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "discord": {
+            **settings.SOCIALACCOUNT_PROVIDERS["discord"],
+            "APPS": [{"client_id": state.client_id, "secret": state.client_secret, "key": ""}],
+        }
+    }
+    yield fake

@@ -12,6 +12,8 @@ admin.site.site_url = "/"
 
 urlpatterns = [
     path("", game_views.home, name="home"),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("annonces/", include("games.urls")),
     path("admin/", admin.site.urls),
 ]

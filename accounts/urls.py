@@ -1,0 +1,12 @@
+from allauth.account.views import LogoutView
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.sign_in, name="sign_in"),
+    path("login/demo/", views.demo_sign_in, name="demo_sign_in"),
+    path("logout/", LogoutView.as_view(), name="sign_out"),
+]
