@@ -94,3 +94,14 @@ def fake_discord(_fake_discord_server, settings):
         }
     }
     yield fake
+
+
+@pytest.fixture
+def reserved_trophies(db):
+    """The four badges the archive awards (ids 1–4), as `manage.py seed` creates them."""
+    from trophies.models import RESERVED_TROPHIES, Trophy
+
+    return [
+        Trophy.objects.get_or_create(pk=pk, defaults={"name": name, "icon": icon})[0]
+        for pk, (name, icon) in RESERVED_TROPHIES.items()
+    ]

@@ -3,7 +3,7 @@ postable channels, messages written by staff, and the club settings."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -245,7 +245,12 @@ class DiscordMessage(models.Model):
         blank=True,
         validators=[validate_snowflake],
     )
-    content = models.TextField(_("content"), max_length=MAX_CONTENT_LENGTH, blank=True)
+    content = models.TextField(
+        _("content"),
+        max_length=MAX_CONTENT_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(MAX_CONTENT_LENGTH)],
+    )
     embeds = models.JSONField(_("embeds"), default=list, blank=True, validators=[validate_embeds])
     buttons = models.JSONField(
         _("link buttons"), default=list, blank=True, validators=[validate_buttons]

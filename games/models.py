@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import GameType, SpecialEvent, System, Vtt
+from questmaster.discord.validators import validate_snowflake
 
 MAX_PARTY_SIZE = 99
 MAX_SESSION_HOURS = 24
@@ -205,8 +206,15 @@ class Game(models.Model):
         blank=True,
         related_name="games",
     )
-    description = models.TextField(_("scenario description"), max_length=10_000)
-    complement = models.TextField(_("additional information"), max_length=5_000, blank=True)
+    description = models.TextField(
+        _("scenario description"), max_length=10_000, validators=[MaxLengthValidator(10_000)]
+    )
+    complement = models.TextField(
+        _("additional information"),
+        max_length=5_000,
+        blank=True,
+        validators=[MaxLengthValidator(5_000)],
+    )
     img = models.URLField(_("image"), max_length=500, blank=True)
 
     date = models.DateTimeField(_("date of the first session"))
@@ -260,9 +268,35 @@ class Game(models.Model):
         _("closed because"), max_length=16, choices=ClosedReason.choices, blank=True
     )
 
-    discord_channel_id = models.CharField(_("Discord channel id"), max_length=21, blank=True)
-    discord_role_id = models.CharField(_("Discord role id"), max_length=21, blank=True)
-    discord_message_id = models.CharField(_("Discord announcement id"), max_length=21, blank=True)
+    discord_channel_id = models.CharField(
+        _("Discord channel id"), max_length=21, blank=True, validators=[validate_snowflake]
+    )
+    discord_role_id = models.CharField(
+        _("Discord role id"), max_length=21, blank=True, validators=[validate_snowflake]
+    )
+    discord_message_id = models.CharField(
+        _("Discord announcement id"), max_length=21, blank=True, validators=[validate_snowflake]
+    )
+    discord_briefing_id = models.CharField(
+        _("Discord briefing message id"),
+        max_length=21,
+        blank=True,
+        validators=[validate_snowflake],
+    )
+    discord_category = models.ForeignKey(
+        "catalog.Channel",
+        verbose_name=_("Discord category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="games",
+    )
+    discord_direct_permissions = models.BooleanField(
+        _("direct permissions"),
+        default=False,
+        help_text=_("Players get access one by one instead of through a game role."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

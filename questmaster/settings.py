@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.discord",
+    "django_tasks_db",
+    "questmaster.discord",
     "accounts",
     "catalog",
     "games",
@@ -101,6 +103,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Durable background work (the Discord outbox): task rows live in the database and are written
+# in the same transaction as the change that causes them; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 

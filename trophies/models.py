@@ -1,6 +1,7 @@
 """Badges: their definitions and the quantities members hold."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +54,11 @@ class UserTrophy(models.Model):
     trophy = models.ForeignKey(
         Trophy, verbose_name=_("badge"), on_delete=models.PROTECT, related_name="holders"
     )
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    quantity = models.PositiveIntegerField(
+        _("quantity"),
+        default=1,
+        validators=[MinValueValidator(1, message=_("The quantity must be at least 1."))],
+    )
 
     class Meta:
         ordering = ["trophy_id"]

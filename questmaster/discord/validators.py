@@ -5,8 +5,10 @@ import re
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-SNOWFLAKE_PATTERN = r"^\d{17,21}$"
-HEX_COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+# [0-9] (not \d, which takes any Unicode digit) and \Z (not $, which allows a final newline);
+# the same pattern also drives database check constraints, in Python and PostgreSQL alike.
+SNOWFLAKE_PATTERN = r"^[0-9]{17,21}\Z"
+HEX_COLOR_PATTERN = r"^#[0-9a-fA-F]{6}\Z"
 
 validate_snowflake = RegexValidator(
     SNOWFLAKE_PATTERN,
