@@ -33,12 +33,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     personas = []
     if dev_sign_in_enabled():
         known = User.objects.in_bulk(
-            [p["discord_id"] for p in DEMO_PERSONAS.values()], field_name="discord_id"
+            [p.discord_id for p in DEMO_PERSONAS.values()], field_name="discord_id"
         )
         personas = [
-            {"key": key, "label": p["label"], "user": known[p["discord_id"]]}
+            {"key": key, "label": p.label, "user": known[p.discord_id]}
             for key, p in DEMO_PERSONAS.items()
-            if p["discord_id"] in known
+            if p.discord_id in known
         ]
     return render(
         request,
@@ -57,7 +57,7 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
     if not dev_sign_in_enabled():
         raise Http404
     persona = DEMO_PERSONAS.get(request.POST.get("persona", ""))
-    user = persona and User.objects.filter(discord_id=persona["discord_id"]).first()
+    user = persona and User.objects.filter(discord_id=persona.discord_id).first()
     if not user:
         messages.error(request, _("Unknown demo member: load the demo data first."))
         return redirect("accounts:sign_in")

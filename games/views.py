@@ -30,8 +30,18 @@ def game_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     registrations = game.registrations.select_related("player")
     sessions = game.sessions.all()
+    is_manager = request.user.is_authenticated and (
+        request.user.pk == game.gm_id or request.user.has_perm("games.change_game")
+    )
+    # The GM and staff see the Discord work of their game: pending, failed, or (offline) unsent.
+    effects = game.discord_effects.order_by("-pk")[:10] if is_manager else []
     return render(
         request,
         "games/game_detail.html",
-        {"game": game, "registrations": registrations, "sessions": sessions},
+        {
+            "game": game,
+            "registrations": registrations,
+            "sessions": sessions,
+            "discord_effects": effects,
+        },
     )

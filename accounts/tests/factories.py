@@ -8,7 +8,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         django_get_or_create = ("discord_id",)
 
-    discord_id = factory.Sequence(lambda n: str(100_000_000_000_000_000 + n))
+    # Far from the demo personas' ids (100000000000000001–3).
+    discord_id = factory.Sequence(lambda n: str(400_000_000_000_000_000 + n))
     display_name = factory.Sequence(lambda n: f"Membre {n}")
     username = factory.Sequence(lambda n: f"membre{n}")
     is_player = True

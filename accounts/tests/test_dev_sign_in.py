@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def personas(db):
     return {
-        key: UserFactory(discord_id=p["discord_id"], display_name=f"Démo {key}")
+        key: UserFactory(discord_id=p.discord_id, display_name=f"Démo {key}")
         for key, p in DEMO_PERSONAS.items()
     }
 

@@ -117,3 +117,19 @@ def test_draft_is_visible_to_its_gm_and_staff(client, request, gm, viewer):
 
 def test_unknown_slug_is_404(client):
     assert client.get("/annonces/nexiste-pas/").status_code == 404
+
+
+def test_game_page_shows_discord_work_to_its_gm_only(client, gm, outsider, settings):
+    from games import services
+
+    settings.DISCORD_OFFLINE = True
+    game = GameFactory(gm=gm, draft=True)
+    services.publish_game(game, actor=gm)
+
+    client.force_login(gm)
+    content = client.get(game.get_absolute_url()).content.decode()
+    assert "Salon et rôle de la partie" in content
+    assert "Mode hors ligne" in content
+
+    client.force_login(outsider)
+    assert "Salon et rôle de la partie" not in client.get(game.get_absolute_url()).content.decode()

@@ -21,6 +21,7 @@ import json
 import math
 import re
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -430,7 +431,11 @@ class FakeDiscord:
                 return limited[0], limited[1], limit_headers
             if (guild := args.get("guild")) and guild != self.state.guild_id:
                 return (*_unknown("guild"), limit_headers)
-            status, payload = getattr(self, route.handler)(body=body, **args)
+            try:
+                status, payload = getattr(self, route.handler)(body=body, **args)
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                # A payload the fake cannot read: answer like Discord does, not with a hang-up.
+                status, payload = _invalid("_body", f"The fake could not read it: {exc!r}")
             return status, copy.deepcopy(payload), limit_headers
 
     def _resolve(self, method: str, path: str):
@@ -793,7 +798,8 @@ def _overwrite(target: str, data: dict) -> dict:
 class _Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         # A client that gave up (timeout tests) leaves a broken pipe behind: not worth a trace.
-        pass
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -208,3 +208,10 @@ def test_reset_forgets_the_guild(fake_discord):
     assert [r["name"] for r in fake_discord.state.roles.values()] == ["@everyone"]
     assert fake_discord.role_named("PJ_partie") is None
     assert (fake_discord.state.faults, fake_discord.state.rate_limit) == ([], 50)
+
+
+def test_unreadable_payload_is_a_400_not_a_hang_up(api, fake_discord, guild):
+    answer = api.post(f"/guilds/{guild}/roles", json={"name": "x", "permissions": "beaucoup"})
+
+    assert (answer.status_code, answer.json()["code"]) == (400, 50035)
+    assert fake_discord.role_named("x") is None
