@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from games import views as game_views
+from games.views import listing
 
 admin.site.site_header = _("QuestMaster administration")
 admin.site.site_title = "QuestMaster"
@@ -11,10 +11,10 @@ admin.site.index_title = _("Back office")
 admin.site.site_url = "/"
 
 urlpatterns = [
-    path("", game_views.home, name="home"),
+    path("", listing.home, name="home"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("annonces/", include("games.urls")),
+    path("", include("games.urls")),
     path("admin/", admin.site.urls),
 ]
 
