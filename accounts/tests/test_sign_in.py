@@ -325,3 +325,27 @@ def test_login_alias_drops_off_site_next(client, fake_discord):
     response = client.get("/login/?next=https://evil.example/")
 
     assert "evil.example" not in response.content.decode()
+
+
+def test_staff_reach_exactly_what_their_discord_roles_grant(client, fake_discord):
+    from django.contrib.auth.models import Permission
+
+    vtt_managers = Group.objects.create(name="Gérer les VTTs")
+    vtt_managers.permissions.set(Permission.objects.filter(content_type__model="vtt"))
+    DiscordRoleGroup.objects.create(role_id="920000000000000001", group=vtt_managers)
+    fake_discord.add_member(ALICE, "alice", roles=[PLAYER_ROLE, "920000000000000001"])
+
+    sign_in(client, fake_discord, ALICE)
+
+    assert client.get("/admin/catalog/vtt/").status_code == 200
+    assert client.get("/admin/catalog/system/").status_code == 403
+    assert client.get("/admin/games/game/").status_code == 403
+
+
+def test_sign_in_post_requires_csrf(fake_discord):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/discord/login/")
+
+    assert response.status_code == 403
+    assert fake_discord.state.calls == []
