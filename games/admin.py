@@ -3,15 +3,17 @@
 from itertools import pairwise
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from games import services
 from games.models import (
     CLASSIFICATION_KEYS,
     CLASSIFICATION_LABELS,
@@ -20,8 +22,11 @@ from games.models import (
     Game,
     GameEvent,
     GameSession,
+    GameStatus,
     Registration,
 )
+from questmaster.discord.models import EffectKind
+from questmaster.discord.outbox import record
 
 
 def classification_field_name(key: str) -> str:
@@ -269,9 +274,101 @@ class GameAdmin(admin.ModelAdmin):
         ),
     )
     inlines = [GameSessionInline, RegistrationInline, GameEventInline]
+    actions = [
+        "close_registrations",
+        "reopen_registrations",
+        "archive_with_badges",
+        "archive_without_badges",
+        "republish_announcement",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_player_count()
+
+    # --- actions: the site's use cases, one game at a time --------------------------------------
+
+    def _apply(self, request, queryset, use_case, done: str | None) -> None:
+        """Run `use_case` on each game; a refusal is reported and the others go on."""
+        count = 0
+        for game in queryset:
+            try:
+                use_case(game)
+            except ValidationError as exc:
+                reason = " ".join(exc.messages)
+                self.message_user(
+                    request,
+                    gettext("%(game)s: %(reason)s") % {"game": game, "reason": reason},
+                    messages.WARNING,
+                )
+            else:
+                count += 1
+        if count and done:
+            self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Close registrations"), permissions=["change"])
+    def close_registrations(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda game: services.close_game(game, actor=request.user),
+            gettext("%(count)d game(s) closed to registrations."),
+        )
+
+    @admin.action(description=_("Reopen registrations"), permissions=["change"])
+    def reopen_registrations(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda game: services.reopen_game(game, actor=request.user),
+            gettext("%(count)d game(s) reopened to registrations."),
+        )
+
+    @admin.action(description=_("Archive (with badges)"), permissions=["change"])
+    def archive_with_badges(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda game: services.archive_game(game, actor=request.user, award_trophies=True),
+            gettext("%(count)d game(s) archived, badges awarded."),
+        )
+
+    @admin.action(description=_("Archive (without badges)"), permissions=["change"])
+    def archive_without_badges(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda game: services.archive_game(game, actor=request.user, award_trophies=False),
+            gettext("%(count)d game(s) archived, no badges awarded."),
+        )
+
+    @admin.action(description=_("Republish the embed"), permissions=["change"])
+    def republish_announcement(self, request, queryset):
+        def republish(game: Game) -> None:
+            if game.status == GameStatus.ARCHIVED or not game.is_announced:
+                raise ValidationError(
+                    _("This game has no announcement on Discord to republish."),
+                    code="not_announced",
+                )
+            record(EffectKind.REFRESH_ANNOUNCEMENT, game=game, actor=request.user)
+
+        self._apply(
+            request,
+            queryset,
+            republish,
+            gettext("%(count)d announcement(s) will be republished on Discord."),
+        )
+
+    # Deleting goes through the service, which records the clean-up of the game's Discord
+    # channel, role and announcement.
+
+    def delete_model(self, request, obj: Game):
+        services.delete_game(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # Django's bulk delete reports the count itself.
+        self._apply(
+            request, queryset, lambda game: services.delete_game(game, actor=request.user), None
+        )
 
     @admin.display(description=_("players"), ordering="player_count")
     def players(self, obj: Game) -> str:

@@ -362,6 +362,11 @@ def setup_game(effect: DiscordEffect, client: DiscordClient) -> None:
                 mentionable=True,
             )["id"]
         _save(game, discord_role_id=role_id)
+        if game.discord_channel_id:
+            # A role re-created for an existing channel (repair) must be let into it.
+            client.set_permission(
+                game.discord_channel_id, role_id, type=ROLE_OVERWRITE, allow=naming.PLAYER
+            )
 
     if not game.discord_channel_id:
         with transaction.atomic():

@@ -225,26 +225,6 @@ def test_channel_refuses_oversized_category(client, staff):
     assert not Channel.objects.exists()
 
 
-def test_discord_message_is_read_only_but_deletable(client, staff):
-    client.force_login(staff)
-    message = _message(PostChannelFactory(label="Annonces"), content="Bienvenue !")
-    change_url = reverse("admin:catalog_discordmessage_change", args=[message.pk])
-
-    add = client.get(reverse("admin:catalog_discordmessage_add"))
-    view = client.get(change_url)
-    edit = client.post(change_url, {"content": "Modifié"})
-    delete = client.post(
-        reverse("admin:catalog_discordmessage_delete", args=[message.pk]), {"post": "yes"}
-    )
-
-    assert add.status_code == 403
-    assert view.status_code == 200
-    assert "Bienvenue !" in view.content.decode()
-    assert edit.status_code == 403
-    assert delete.status_code == 302
-    assert not DiscordMessage.objects.exists()
-
-
 def test_discord_message_search_and_type_column(client, staff):
     client.force_login(staff)
     channel = PostChannelFactory(label="Annonces")

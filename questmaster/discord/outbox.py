@@ -164,6 +164,18 @@ def retry(effects) -> int:
     return count
 
 
+def cancel(effects) -> int:
+    """Staff gave up on some work: a cancelled effect no longer holds back its game's next ones
+    (a running one belongs to the worker and is left alone)."""
+    with transaction.atomic():
+        count = effects.filter(status__in=[EffectStatus.PENDING, EffectStatus.FAILED]).update(
+            status=EffectStatus.CANCELLED
+        )
+        if count and not settings.DISCORD_OFFLINE:
+            apply_discord_effects.enqueue()  # the effects it held back may run now
+    return count
+
+
 @task()
 def apply_discord_effects() -> None:
     run_pending()
