@@ -266,6 +266,10 @@ def register_player(game: Game, player, *, actor=None) -> Registration:
         raise ValidationError(_("You cannot register for your own game."), code="own_game")
     existing = game.registrations.filter(player=player).first()
     if existing:
+        if not self_service:
+            raise ValidationError(
+                _("This player is already registered for this game."), code="duplicate"
+            )
         if existing.state == RegistrationState.WAITLISTED:
             raise ValidationError(_("You are already on the waiting list."), code="duplicate")
         raise ValidationError(_("You are already registered for this game."), code="duplicate")
@@ -321,6 +325,43 @@ def register_player(game: Game, player, *, actor=None) -> Registration:
                 % {"size": game.party_size},
             )
             _refresh_announcement(game)
+    return registration
+
+
+@transaction.atomic
+def select_candidate(game: Game, player, *, actor) -> Registration:
+    """The GM of a "sur sélection" game takes a candidate into the party.
+
+    Seat booking as in `register_player`: under the game row lock, a candidate is only taken
+    while seats are left. Such a game never closes or reopens by itself.
+    Side effects: channel access and a welcome notice.
+    """
+    game = _lock(game)
+    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED):
+        raise ValidationError(_("The game is closed to registrations."), code="closed")
+    registration = game.registrations.filter(
+        player=player, state=RegistrationState.CANDIDATE
+    ).first()
+    if registration is None:
+        raise ValidationError(
+            _("This person is not a candidate for this game."), code="not_candidate"
+        )
+    if _registered_count(game) >= game.party_size:
+        raise ValidationError(
+            _("The game is full: raise the number of players or remove someone first."),
+            code="full",
+        )
+    registration.state = RegistrationState.REGISTERED
+    registration.added_by = actor
+    registration.save(update_fields=["state", "added_by"])
+    _log(
+        game,
+        GameEventAction.REGISTER,
+        _("The GM selected the player for the game."),
+        actor=actor,
+        subject=player,
+    )
+    _welcome(game, player, actor=actor, promoted=False)
     return registration
 
 
@@ -410,6 +451,13 @@ def _check_session_allowed(game: Game) -> None:
             _("Sessions cannot be added to a draft. Publish the announcement first."),
             code="draft",
         )
+    _check_sessions_open(game)
+
+
+def _check_sessions_open(game: Game) -> None:
+    # An archived game's channel is gone and its sessions feed the statistics as they are.
+    if game.status == GameStatus.ARCHIVED:
+        raise ValidationError(_("The sessions of an archived game cannot change."), code="archived")
 
 
 @transaction.atomic
@@ -457,6 +505,7 @@ def edit_session(session: GameSession, *, actor, start, end) -> GameSession:
 @transaction.atomic
 def delete_session(session: GameSession, *, actor) -> None:
     game = _lock(session.game)
+    _check_sessions_open(game)
     start, end = session.start, session.end
     session.delete()
     _log(
