@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "questmaster.context_processors.site",
+                "games.context_processors.navigation",
             ],
         },
     },

@@ -107,7 +107,8 @@ def test_reopen_reopens_and_explains_each_refusal(admin_client):
     assert sorted(_flashes(response)) == sorted(
         [
             _refused(
-                silent, "Cette annonce a été ouverte sans annonce publique : publiez-la pour l’ouvrir."
+                silent,
+                "Cette annonce a été ouverte sans annonce publique : publiez-la pour l’ouvrir.",
             ),
             _refused(full, "La partie est complète."),
             gettext("%(count)d game(s) reopened to registrations.") % {"count": 1},
