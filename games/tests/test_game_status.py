@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -335,6 +336,8 @@ def test_delete_a_draft(client, gm):
     assert flashes(response) == ["Annonce supprimée avec succès."]
     assert not Game.objects.filter(pk=draft.pk).exists()
     assert effect_kinds() == []
+    entry = LogEntry.objects.get()
+    assert (entry.user, entry.object_id, entry.action_flag) == (gm, str(draft.pk), DELETION)
 
 
 def test_gm_cannot_delete_a_published_game(client, gm, open_game):

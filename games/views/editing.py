@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -197,6 +198,8 @@ def _change_status(request: HttpRequest, game: Game, form: GameStatusForm) -> st
             messages.success(request, _("Announcement %(name)s archived.") % {"name": name})
         else:
             services.delete_game(game, actor=actor)
+            # The game's audit trail goes with it: the deletion itself is kept in the admin log.
+            LogEntry.objects.log_actions(actor.pk, [game], DELETION, single_object=True)
             messages.success(request, _("Announcement deleted successfully."))
             return reverse("games:mine")
     except ValidationError as error:
