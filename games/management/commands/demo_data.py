@@ -20,7 +20,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.demo import DEMO_PERSONAS
 from accounts.models import User
@@ -936,7 +935,8 @@ class Command(BaseCommand):
             vtt=self.vtts[spec.vtt] if spec.vtt else None,
             description=spec.description,
             complement=spec.complement,
-            img=f"https://picsum.photos/seed/{slugify(spec.name)}/800/450" if spec.img else "",
+            # Served by the site itself, so the demo looks right without internet access.
+            img=f"{settings.SITE_URL}/static/img/placeholder.svg" if spec.img else "",
             length=spec.length,
             session_length=Decimal(spec.session_length),
             frequency=spec.frequency,
