@@ -32,6 +32,7 @@ def browser_page(live_server, settings):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     settings.DEBUG = True  # the development sign-in only exists with DEBUG
     settings.DISCORD_CLIENT_ID = ""
+    settings.SITE_URL = live_server.url  # demo images are served by the site itself
     call_command("demo_data", "--force", verbosity=0)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
