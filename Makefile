@@ -18,7 +18,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+# A local .env (never committed) makes plain `manage.py` commands work on a development machine.
+.env:
+	printf 'DEBUG=1\nSECRET_KEY=dev-%s\n' "$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" > $@
+
+run: install .env
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed
 	DEBUG=1 $(PY) manage.py demo_data
