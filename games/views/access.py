@@ -7,6 +7,11 @@ from django.shortcuts import get_object_or_404
 from games.models import Game
 
 
+def can_post(user) -> bool:
+    """GMs post games; so does staff allowed to add games (admins ⊇ GMs)."""
+    return user.is_authenticated and (user.is_gm or user.has_perm("games.add_game"))
+
+
 def can_manage(user, game: Game) -> bool:
     """The game's GM, or staff allowed to change games."""
     return user.is_authenticated and (user.pk == game.gm_id or user.has_perm("games.change_game"))

@@ -26,12 +26,7 @@ from games.forms import (
     clone_initial,
 )
 from games.models import Game, GameStatus
-from games.views.access import get_managed_game
-
-
-def can_post(user) -> bool:
-    """GMs post games; so does staff allowed to add games (admins ⊇ GMs)."""
-    return user.is_authenticated and (user.is_gm or user.has_perm("games.add_game"))
+from games.views.access import can_post, get_managed_game
 
 
 def _check_can_post(user) -> None:

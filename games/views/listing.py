@@ -25,6 +25,7 @@ from games.models import (
     Registration,
     RegistrationState,
 )
+from games.views.access import can_post
 
 
 def with_card_data(games: GameQuerySet) -> GameQuerySet:
@@ -72,13 +73,8 @@ class CardPaginator(Paginator):
         return self._get_page(cards(self.object_list, bottom, top), number, self)
 
 
-def _may_post(user) -> bool:
-    # Same rule as the "new game" page: GMs, and staff allowed to add games.
-    return user.is_authenticated and (user.is_gm or user.has_perm("games.add_game"))
-
-
 def _sees_drafts(user) -> bool:
-    return _may_post(user) or (user.is_authenticated and user.has_perm("games.change_game"))
+    return can_post(user) or (user.is_authenticated and user.has_perm("games.change_game"))
 
 
 @require_safe
@@ -153,7 +149,7 @@ def event_games(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def my_games(request: HttpRequest) -> HttpResponse:
-    if not _may_post(request.user):
+    if not can_post(request.user):
         raise PermissionDenied(_("Only GMs have announcements."))
     return _game_list(
         request,
