@@ -415,3 +415,20 @@ def test_effects_roll_back_with_the_change(fake_discord, guild):
         services.register_player(game, player)
 
     assert DiscordEffect.objects.count() == 0
+
+
+def test_deferred_retry_schedules_one_wake_up_of_the_worker(fake_discord, guild, run):
+    from django_tasks_db.models import DBTaskResult
+
+    game = make_game()
+    services.publish_game(game, actor=game.gm)
+    DBTaskResult.objects.all().delete()  # the wake-ups recorded with the effects
+    fake_discord.fail("POST", r"/guilds/\d+/roles$", 500, times=10)
+
+    first = run()
+    second = run()  # nothing is due yet: it defers nothing, so it schedules nothing
+
+    [effect] = DiscordEffect.objects.filter(pk__in=first.retried)
+    assert second.retried == []
+    [wake_up] = DBTaskResult.objects.all()
+    assert wake_up.run_after == effect.run_after

@@ -141,14 +141,15 @@ def run_pending(*, client: DiscordClient | None = None, limit: int = 500) -> Run
     finally:
         if own_client:
             client.close()
+    # Wake the worker again when the retries this run put off are due: one wake-up per run
+    # that deferred something, so concurrent or repeated runs do not pile up wake-ups.
     next_due = (
-        DiscordEffect.objects.filter(status=EffectStatus.PENDING)
+        DiscordEffect.objects.filter(pk__in=summary.retried, status=EffectStatus.PENDING)
         .order_by("run_after")
         .values_list("run_after", flat=True)
         .first()
     )
-    if next_due and next_due > timezone.now() and not settings.DISCORD_OFFLINE:
-        # Wake the worker again when the next retry is due.
+    if next_due and not settings.DISCORD_OFFLINE:
         apply_discord_effects.using(run_after=next_due).enqueue()
     return summary
 
