@@ -1,6 +1,9 @@
 """Games (announcements), their sessions, registrations and audit trail."""
 
+from __future__ import annotations
+
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -127,6 +130,99 @@ def _classification_is_valid() -> Q:
     return Q(classification={}) | (Q(classification__has_keys=list(CLASSIFICATION_KEYS)) & levels)
 
 
+LIVE_STATUSES = (GameStatus.OPEN, GameStatus.CLOSED)
+
+
+class RegistrationMode(models.TextChoices):
+    """What the registration panel offers one member on one game (`Game.registration_mode`)."""
+
+    ANONYMOUS = "anonymous", _("Sign in to register")
+    GM = "gm", _("GM of the game")
+    REGISTERED = "registered", _("Registered")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANDIDATE = "candidate", _("Candidate")
+    REGISTER = "register", _("May register")
+    WAITLIST = "waitlist", _("May join the waiting list")
+    APPLY = "apply", _("May apply")
+    NOT_PLAYER = "not_player", _("Not a player")
+    DRAFT = "draft", _("Draft")
+    ARCHIVED = "archived", _("Over")
+    CLOSED = "closed", _("Closed")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A lifecycle action: the statuses it starts from and the status it leads to.
+
+    `reasons` narrows a start from "closed" to some closed reasons (None: any reason)."""
+
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None
+    reason: str = ""
+    reasons: tuple[str, ...] | None = None
+
+    def allows(self, game: Game) -> bool:
+        if game.status not in self.sources:
+            return False
+        if game.status == GameStatus.CLOSED and self.reasons is not None:
+            return game.closed_reason in self.reasons
+        return True
+
+
+# The transition table (contract decision 3). The first six are what a GM or staff may ask for
+# (their `action` is the POST value of the status form); the last two are the game's own moves
+# when it fills up or a seat frees. Nothing else ever changes `Game.status`.
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition(
+            "publish",
+            _("Publish on Discord"),
+            (GameStatus.DRAFT, GameStatus.CLOSED),
+            GameStatus.OPEN,
+            reasons=(ClosedReason.SILENT,),
+        ),
+        Transition(
+            "open-silent",
+            _("Open without announcement"),
+            (GameStatus.DRAFT,),
+            GameStatus.CLOSED,
+            reason=ClosedReason.SILENT,
+        ),
+        Transition(
+            "open",
+            _("Open registrations"),
+            (GameStatus.CLOSED,),
+            GameStatus.OPEN,
+            reasons=(ClosedReason.MANUAL, ClosedReason.FULL),
+        ),
+        Transition(
+            "closed",
+            _("Close registrations"),
+            (GameStatus.OPEN,),
+            GameStatus.CLOSED,
+            reason=ClosedReason.MANUAL,
+        ),
+        Transition("archived", _("Archive"), LIVE_STATUSES, GameStatus.ARCHIVED),
+        Transition("deleted", _("Delete the draft"), (GameStatus.DRAFT,), None),
+        Transition(
+            "fill", _("Full"), (GameStatus.OPEN,), GameStatus.CLOSED, reason=ClosedReason.FULL
+        ),
+        Transition(
+            "free",
+            _("Seat freed"),
+            (GameStatus.CLOSED,),
+            GameStatus.OPEN,
+            reasons=(ClosedReason.FULL,),
+        ),
+    )
+}
+# What people ask for, in the order the page offers them.
+REQUESTED_ACTIONS = ("publish", "open-silent", "open", "closed", "archived", "deleted")
+
+
 class GameQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Drafts are private: only their GM and staff see them."""
@@ -141,6 +237,24 @@ class GameQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status=GameStatus.OPEN)
+
+    def live(self):
+        """Published and not archived: open, or closed (by hand, because full, or silently)."""
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def taking_waitlist(self):
+        """Games whose full table still takes names for its waiting list (`takes_waitlist`)."""
+        return self.filter(
+            Q(status=GameStatus.OPEN) | Q(status=GameStatus.CLOSED, closed_reason=ClosedReason.FULL)
+        )
+
+    def announced(self):
+        """Games that have (or are about to have) a public announcement (`has_announcement`)."""
+        return self.filter(
+            ~Q(discord_message_id="")
+            | Q(status=GameStatus.OPEN)
+            | (Q(status=GameStatus.CLOSED) & ~Q(closed_reason=ClosedReason.SILENT))
+        )
 
     def in_listing_order(self):
         """Status (draft, open, closed, archived), then upcoming before past, then nearest date."""
@@ -372,13 +486,144 @@ class Game(models.Model):
         if self.status != GameStatus.CLOSED and self.closed_reason:
             raise ValidationError({"closed_reason": _("Only a closed game has a reason.")})
 
+    # --- the rules about one game; each has its queryset twin above ----------------------------
+
     @property
     def is_draft(self) -> bool:
         return self.status == GameStatus.DRAFT
 
     @property
+    def is_archived(self) -> bool:
+        return self.status == GameStatus.ARCHIVED
+
+    @property
+    def is_live(self) -> bool:
+        """Published and not archived (`GameQuerySet.live`): it has, or will have, a channel."""
+        return self.status in LIVE_STATUSES
+
+    @property
+    def is_closed_because_full(self) -> bool:
+        return self.status == GameStatus.CLOSED and self.closed_reason == ClosedReason.FULL
+
+    @property
+    def is_silently_open(self) -> bool:
+        return self.status == GameStatus.CLOSED and self.closed_reason == ClosedReason.SILENT
+
+    @property
+    def takes_waitlist(self) -> bool:
+        """A full table still takes names while open or closed because full
+        (`GameQuerySet.taking_waitlist`); a manual close or a silent opening does not."""
+        return self.status == GameStatus.OPEN or self.is_closed_because_full
+
+    @property
     def is_announced(self) -> bool:
+        """The announcement is posted on Discord (its message id is known)."""
         return bool(self.discord_message_id)
+
+    @property
+    def has_announcement(self) -> bool:
+        """Posted, or recorded and on its way: every publication but a silent one announces
+        (`GameQuerySet.announced`)."""
+        if self.is_announced or self.status == GameStatus.OPEN:
+            return True
+        return self.status == GameStatus.CLOSED and self.closed_reason != ClosedReason.SILENT
+
+    @property
+    def status_label(self) -> str:
+        """ "Full" for a game closed because full, else the status."""
+        if self.is_closed_because_full:
+            return self.get_closed_reason_display()
+        return self.get_status_display()
+
+    @property
+    def registered_count(self) -> int:
+        """Seated players: the `with_player_count` annotation when present, else one query."""
+        annotated = getattr(self, "player_count", None)
+        if annotated is not None:
+            return annotated
+        return self.registrations.registered().count()
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.party_size - self.registered_count, 0)
+
+    @property
+    def is_full(self) -> bool:
+        """No seat left. A "sur sélection" game is never full for the waiting list: the GM
+        picks among candidates instead."""
+        return not self.party_selection and self.seats_left == 0
+
+    def has_started(self, now: datetime.datetime | None = None) -> bool:
+        """A session is under way, or a one-shot's session has begun."""
+        now = now or timezone.now()
+        started = [s for s in self._sessions() if s.start <= now]
+        if any(s.end > now for s in started):
+            return True
+        return self.type == GameType.ONESHOT and bool(started)
+
+    def may_leave(self, now: datetime.datetime | None = None) -> bool:
+        """Players may leave (or be taken off the waiting list) until the game has started."""
+        return self.is_live and not self.has_started(now)
+
+    def _sessions(self) -> list[GameSession]:
+        # Uses `prefetch_related("sessions")` when the caller did it.
+        return list(self.sessions.all())
+
+    def registration_mode(self, user, registration: Registration | None = None) -> str:
+        """What `user` may do about registering (`RegistrationMode`); the services decide again
+        under the row lock on submission. `registration` is the user's own, when known."""
+        if not user.is_authenticated:
+            return RegistrationMode.ANONYMOUS
+        if user.pk == self.gm_id:
+            return RegistrationMode.GM
+        if registration is None:
+            registration = self.registrations.filter(player=user).first()
+        if registration is not None:
+            return registration.state
+        if self.is_draft:
+            return RegistrationMode.DRAFT
+        if self.is_archived:
+            return RegistrationMode.ARCHIVED
+        if not user.is_player:
+            return RegistrationMode.NOT_PLAYER
+        if self.status == GameStatus.OPEN and self.party_selection:
+            return RegistrationMode.APPLY
+        if self.status == GameStatus.OPEN and not self.is_full:
+            return RegistrationMode.REGISTER
+        if self.takes_waitlist:
+            return RegistrationMode.WAITLIST
+        return RegistrationMode.CLOSED
+
+    # --- the lifecycle: one door for the status -------------------------------------------------
+
+    def may(self, action: str) -> bool:
+        """The transition table allows `action` from the game's current status."""
+        transition = TRANSITIONS.get(action)
+        return transition is not None and transition.allows(self)
+
+    def allowed_actions(self) -> list[Transition]:
+        """The lifecycle actions a manager may ask for now, in the page's order."""
+        return [TRANSITIONS[a] for a in REQUESTED_ACTIONS if TRANSITIONS[a].allows(self)]
+
+    def check_transition(self, action: str) -> Transition:
+        if not self.may(action):
+            raise ValidationError(
+                _("This action is not possible on a game that is “%(status)s”.")
+                % {"status": self.status_label.lower()},
+                code="invalid_transition",
+            )
+        return TRANSITIONS[action]
+
+    def _set_state(self, action: str, *, extra_fields: tuple[str, ...] = ()) -> None:
+        """The only writer of `status` and `closed_reason`: check the transition, apply it, save.
+
+        Callers hold the row lock (the services do) and record the audit line and Discord work.
+        """
+        transition = self.check_transition(action)
+        if transition.target is None:
+            raise ValueError(f"{action!r} has no target status; delete the game instead")
+        self.status, self.closed_reason = transition.target, transition.reason
+        self.save(update_fields=["status", "closed_reason", *extra_fields, "updated_at"])
 
     @property
     def restriction_tag_list(self) -> list[str]:
