@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from catalog.models import ClubSettings, GameType
-from games import discord as messages
+from games import discord as game_discord
 from games.models import (
     ClosedReason,
     Game,
@@ -193,7 +193,7 @@ def reopen_game(game: Game, *, actor) -> Game:
     return game
 
 
-def _cleanup_payload(game: Game) -> dict:
+def cleanup_payload(game: Game) -> dict:
     return {
         "channel_id": game.discord_channel_id,
         "role_id": game.discord_role_id,
@@ -229,7 +229,7 @@ def archive_game(game: Game, *, actor, award_trophies: bool) -> Game:
         description = _("Announcement archived. Badges awarded.")
     else:
         description = _("Announcement archived. Badges not awarded.")
-    record(EffectKind.CLEANUP_GAME, game=game, actor=actor, **_cleanup_payload(game))
+    record(EffectKind.CLEANUP_GAME, game=game, actor=actor, **cleanup_payload(game))
     _log(game, GameEventAction.DELETE, description, actor=actor)
     return game
 
@@ -240,8 +240,8 @@ def delete_game(game: Game, *, actor) -> None:
     game = _lock(game)
     if game.status != GameStatus.DRAFT and not actor.has_perm("games.delete_game"):
         check_transition(game, "deleted")
-    if any(_cleanup_payload(game).values()):
-        record(EffectKind.CLEANUP_GAME, actor=actor, **_cleanup_payload(game))
+    if any(cleanup_payload(game).values()):
+        record(EffectKind.CLEANUP_GAME, actor=actor, **cleanup_payload(game))
     game.delete()
 
 
@@ -368,7 +368,7 @@ def select_candidate(game: Game, player, *, actor) -> Registration:
 def _welcome(game: Game, player, *, actor, promoted: bool) -> None:
     record(EffectKind.GRANT_ACCESS, game=game, actor=actor, user_id=player.discord_id)
     message = (
-        messages.player_promoted(game, player) if promoted else messages.player_joined(game, player)
+        game_discord.player_promoted(game, player) if promoted else game_discord.player_joined(game, player)
     )
     _game_message(game, message, actor)
 
@@ -417,7 +417,7 @@ def unregister_player(game: Game, player, *, actor) -> None:
     if freed_seat:
         record(EffectKind.REVOKE_ACCESS, game=game, actor=actor, user_id=player.discord_id)
         if self_service:
-            _game_message(game, messages.player_left(game, player), actor)
+            _game_message(game, game_discord.player_left(game, player), actor)
     if not freed_seat or game.party_selection:
         return
     next_in_line = game.registrations.waitlisted().select_related("player").first()
@@ -474,7 +474,7 @@ def add_session(game: Game, *, actor, start, end) -> GameSession:
         % {"start": short_date(start), "end": short_date(end)},
         actor=actor,
     )
-    _game_message(game, messages.session_added(session), actor, ping_players=True)
+    _game_message(game, game_discord.session_added(session), actor, ping_players=True)
     return session
 
 
@@ -498,7 +498,7 @@ def edit_session(session: GameSession, *, actor, start, end) -> GameSession:
         },
         actor=actor,
     )
-    _game_message(game, messages.session_changed(old_start, session), actor, ping_players=True)
+    _game_message(game, game_discord.session_changed(old_start, session), actor, ping_players=True)
     return session
 
 
@@ -515,7 +515,7 @@ def delete_session(session: GameSession, *, actor) -> None:
         % {"start": short_date(start), "end": short_date(end)},
         actor=actor,
     )
-    _game_message(game, messages.session_cancelled(start, end), actor, ping_players=True)
+    _game_message(game, game_discord.session_cancelled(start, end), actor, ping_players=True)
 
 
 # --- messages -----------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ def notify_players(game: Game, *, actor, text: str) -> None:
     game = _lock(game)
     if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED) or game.published_at is None:
         raise ValidationError(_("This game has no Discord channel."), code="no_channel")
-    _game_message(game, messages.notification(game, text), actor, ping_players=True)
+    _game_message(game, game_discord.notification(game, text), actor, ping_players=True)
     _log(game, GameEventAction.EDIT, _("The GM notified the players in the channel."), actor=actor)
 
 
@@ -555,6 +555,6 @@ def report_game(game: Game, *, reporter, text: str) -> None:
         game=game,
         actor=reporter,
         target="staff",
-        message=messages.report(game, reporter, text),
+        message=game_discord.report(game, reporter, text),
     )
     _log(game, GameEventAction.ALERT, _("A report was made."), actor=reporter)

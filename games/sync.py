@@ -33,7 +33,7 @@ from django.db.models import Q
 from catalog.models import Channel, ClubSettings
 from games import discord as messages
 from games.models import ClosedReason, Game, GameStatus
-from games.services import _cleanup_payload
+from games.services import cleanup_payload
 from questmaster.discord.client import CATEGORY, TEXT_CHANNEL, DiscordClient, DiscordError
 from questmaster.discord.models import DiscordEffect, EffectKind, EffectStatus
 from questmaster.discord.outbox import record
@@ -234,7 +234,7 @@ class _Sync:
             )
             if value
         )
-        payload = _cleanup_payload(game)
+        payload = cleanup_payload(game)
         # The ids move from the game to the clean-up effect (which releases the category seat
         # once): a second run at once finds them gone and records nothing.
         if not self.clear(
