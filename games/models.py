@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,8 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -83,6 +84,18 @@ class Length(models.TextChoices):
     TWENTY_PLUS = "20+ sessions", "20+"
 
 
+# The number of sessions a length announces; open-ended lengths always get a planning nudge.
+PLANNED_SESSIONS = {Length.TWO: 2, Length.THREE: 3, Length.ABOUT_FIVE: 5, Length.ABOUT_TEN: 10}
+OPEN_ENDED_LENGTHS = {Length.TEN_PLUS, Length.TWENTY_PLUS}
+FREQUENCY_STEP_DAYS = {Frequency.WEEKLY: 7, Frequency.BIWEEKLY: 14}
+
+
+def _add_month(value: datetime.datetime) -> datetime.datetime:
+    year, month = (value.year + 1, 1) if value.month == 12 else (value.year, value.month + 1)
+    day = min(value.day, calendar.monthrange(year, month)[1])
+    return value.replace(year=year, month=month, day=day)
+
+
 CLASSIFICATION_KEYS = ("action", "investigation", "interaction", "horror")
 CLASSIFICATION_LABELS = {
     "action": _("Action"),
@@ -132,6 +145,29 @@ def _classification_is_valid() -> Q:
 
 LIVE_STATUSES = (GameStatus.OPEN, GameStatus.CLOSED)
 
+# What the game form (site and admin) edits, as long as the game is not archived.
+CONTENT_FIELDS = (
+    "system",
+    "vtt",
+    "date",
+    "length",
+    "session_length",
+    "frequency",
+    "party_size",
+    "party_selection",
+    "xp",
+    "characters",
+    "description",
+    "complement",
+    "restriction",
+    "restriction_tags",
+    "classification",
+    "ambience",
+    "img",
+)
+# Frozen once published: the Discord channel and role are named after them.
+IDENTITY_FIELDS = ("name", "type", "special_event")
+
 
 class RegistrationMode(models.TextChoices):
     """What the registration panel offers one member on one game (`Game.registration_mode`)."""
@@ -162,6 +198,9 @@ class Transition:
     target: str | None
     reason: str = ""
     reasons: tuple[str, ...] | None = None
+    # Final actions ask for a confirmation first (this text); archiving offers the badges.
+    confirm: str = ""
+    offers_badges: bool = False
 
     def allows(self, game: Game) -> bool:
         if game.status not in self.sources:
@@ -205,8 +244,24 @@ TRANSITIONS: dict[str, Transition] = {
             GameStatus.CLOSED,
             reason=ClosedReason.MANUAL,
         ),
-        Transition("archived", _("Archive"), LIVE_STATUSES, GameStatus.ARCHIVED),
-        Transition("deleted", _("Delete the draft"), (GameStatus.DRAFT,), None),
+        Transition(
+            "archived",
+            _("Archive"),
+            LIVE_STATUSES,
+            GameStatus.ARCHIVED,
+            confirm=_(
+                "Game over? Final and irreversible action. The channel and the role will be "
+                "deleted. When in doubt, use “Report”."
+            ),
+            offers_badges=True,
+        ),
+        Transition(
+            "deleted",
+            _("Delete the draft"),
+            (GameStatus.DRAFT,),
+            None,
+            confirm=_("Delete this draft? Final and irreversible action."),
+        ),
         Transition(
             "fill", _("Full"), (GameStatus.OPEN,), GameStatus.CLOSED, reason=ClosedReason.FULL
         ),
@@ -282,10 +337,31 @@ class GameQuerySet(models.QuerySet):
         )
 
     def with_player_count(self):
+        """Annotates `player_count`, which `Game.registered_count` then reads."""
         return self.annotate(
             player_count=models.Count(
                 "registrations", filter=Q(registrations__state=RegistrationState.REGISTERED)
             )
+        )
+
+    def with_card_data(self):
+        """Everything a game card shows, fetched with the games (no query per card).
+
+        The date shown is the next session, else the last one, else the game's date.
+        """
+        sessions = GameSession.objects.filter(game=OuterRef("pk"))
+        next_start = sessions.filter(start__gte=Now()).order_by("start").values("start")[:1]
+        last_start = sessions.filter(start__lt=Now()).order_by("-start").values("start")[:1]
+        return (
+            self.select_related("gm", "system", "vtt", "special_event")
+            .with_player_count()
+            .annotate(
+                waitlist_count=models.Count(
+                    "registrations", filter=Q(registrations__state=RegistrationState.WAITLISTED)
+                ),
+                shown_date=Coalesce(Subquery(next_start), Subquery(last_start), F("date")),
+            )
+            .order_by()
         )
 
 
@@ -497,6 +573,10 @@ class Game(models.Model):
         return self.status == GameStatus.ARCHIVED
 
     @property
+    def is_open(self) -> bool:
+        return self.status == GameStatus.OPEN
+
+    @property
     def is_live(self) -> bool:
         """Published and not archived (`GameQuerySet.live`): it has, or will have, a channel."""
         return self.status in LIVE_STATUSES
@@ -513,7 +593,7 @@ class Game(models.Model):
     def takes_waitlist(self) -> bool:
         """A full table still takes names while open or closed because full
         (`GameQuerySet.taking_waitlist`); a manual close or a silent opening does not."""
-        return self.status == GameStatus.OPEN or self.is_closed_because_full
+        return self.is_open or self.is_closed_because_full
 
     @property
     def is_announced(self) -> bool:
@@ -524,9 +604,14 @@ class Game(models.Model):
     def has_announcement(self) -> bool:
         """Posted, or recorded and on its way: every publication but a silent one announces
         (`GameQuerySet.announced`)."""
-        if self.is_announced or self.status == GameStatus.OPEN:
+        if self.is_announced or self.is_open:
             return True
         return self.status == GameStatus.CLOSED and self.closed_reason != ClosedReason.SILENT
+
+    @property
+    def has_channel(self) -> bool:
+        """Live and set up on Discord (its channel exists, or its creation is recorded)."""
+        return self.is_live and (bool(self.discord_channel_id) or self.published_at is not None)
 
     @property
     def status_label(self) -> str:
@@ -541,6 +626,9 @@ class Game(models.Model):
         annotated = getattr(self, "player_count", None)
         if annotated is not None:
             return annotated
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("registrations")
+        if prefetched is not None:
+            return sum(1 for r in prefetched if r.state == RegistrationState.REGISTERED)
         return self.registrations.registered().count()
 
     @property
@@ -565,6 +653,64 @@ class Game(models.Model):
         """Players may leave (or be taken off the waiting list) until the game has started."""
         return self.is_live and not self.has_started(now)
 
+    @property
+    def classification_levels(self) -> list[dict]:
+        """The four axes with their labels, for display; empty when not classified."""
+        if not self.classification:
+            return []
+        return [
+            {
+                "key": key,
+                "label": CLASSIFICATION_LABELS[key],
+                "level": self.classification[key],
+                "level_label": CLASSIFICATION_LEVELS[self.classification[key]],
+            }
+            for key in CLASSIFICATION_KEYS
+        ]
+
+    @property
+    def ambience_labels(self) -> list[str]:
+        return [Ambience(value).label for value in self.ambience]
+
+    @property
+    def planning_nudge(self) -> str:
+        """Reminds the GM to plan sessions (original-domain §3.6): the length announces more
+        sessions than recorded, or is open-ended."""
+        count = len(self._sessions())
+        if not self.is_live or count == 0:
+            return ""
+        if self.length in OPEN_ENDED_LENGTHS:
+            return _("Remember to plan the next session!")
+        planned = PLANNED_SESSIONS.get(self.length)
+        if planned and count < planned:
+            return _("%(count)d/%(planned)d sessions recorded — remember to plan the rest!") % {
+                "count": count,
+                "planned": planned,
+            }
+        return ""
+
+    def next_session_slot(
+        self, now: datetime.datetime | None = None
+    ) -> tuple[datetime.datetime, datetime.datetime]:
+        """Where the next session probably goes (§3.1): the last session + the frequency; else
+        the game's date if still ahead; else today at the game's time. Wall-clock times in the
+        club time zone, so a weekly 20:30 stays 20:30 across a daylight-saving change."""
+        now = now or timezone.now()
+        sessions = self._sessions()
+        last = timezone.localtime(sessions[-1].start) if sessions else None
+        if last is not None and self.frequency in FREQUENCY_STEP_DAYS:
+            start = last + datetime.timedelta(days=FREQUENCY_STEP_DAYS[self.frequency])
+        elif last is not None and self.frequency == Frequency.MONTHLY:
+            start = _add_month(last)
+        elif self.date > now:
+            start = timezone.localtime(self.date)
+        else:
+            at = timezone.localtime(self.date)
+            start = timezone.localtime(now).replace(
+                hour=at.hour, minute=at.minute, second=0, microsecond=0
+            )
+        return start, start + self.session_duration
+
     def _sessions(self) -> list[GameSession]:
         # Uses `prefetch_related("sessions")` when the caller did it.
         return list(self.sessions.all())
@@ -586,9 +732,9 @@ class Game(models.Model):
             return RegistrationMode.ARCHIVED
         if not user.is_player:
             return RegistrationMode.NOT_PLAYER
-        if self.status == GameStatus.OPEN and self.party_selection:
+        if self.is_open and self.party_selection:
             return RegistrationMode.APPLY
-        if self.status == GameStatus.OPEN and not self.is_full:
+        if self.is_open and not self.is_full:
             return RegistrationMode.REGISTER
         if self.takes_waitlist:
             return RegistrationMode.WAITLIST
@@ -729,6 +875,11 @@ class Registration(models.Model):
     def __str__(self) -> str:
         return f"{self.player} — {self.game} ({self.get_state_display()})"
 
+    @property
+    def is_seated(self) -> bool:
+        """Holds a seat (not waiting, not a candidate)."""
+        return self.state == RegistrationState.REGISTERED
+
 
 class GameSessionQuerySet(models.QuerySet):
     def overlapping(self, start: datetime.datetime, end: datetime.datetime):
@@ -737,6 +888,23 @@ class GameSessionQuerySet(models.QuerySet):
 
     def upcoming(self):
         return self.filter(start__gte=Now())
+
+    def clashing_with(self, game: Game, user):
+        """Sessions still to come of the other live games `user` plays or runs that overlap
+        one of `game`'s: a warning when registering, not a block (beyond.md item 6)."""
+        plays = Registration.objects.filter(
+            game=OuterRef("game"), player=user, state=RegistrationState.REGISTERED
+        )
+        overlaps_here = GameSession.objects.filter(
+            game=game, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+        )
+        return (
+            self.filter(Q(game__gm=user) | Q(Exists(plays)), Exists(overlaps_here))
+            .filter(end__gt=Now(), game__in=Game.objects.live())
+            .exclude(game=game)
+            .select_related("game")
+            .order_by("start")
+        )
 
 
 class GameSession(models.Model):
@@ -849,3 +1017,8 @@ class GameEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} — {self.game}"
+
+    @property
+    def is_report(self) -> bool:
+        """Reports are anonymous to the GM: only staff see who made them."""
+        return self.action == GameEventAction.ALERT

@@ -1,14 +1,16 @@
-"""Use cases of the game workflow.
+"""Use cases of the game aggregate: content, lifecycle, registrations, sessions, messages.
 
-Each one locks the game row, checks the transition, then writes the change, its audit line and
-the Discord work to do (outbox effects) in one transaction. Nothing here calls Discord: the
-worker applies the recorded effects after the commit. Authorisation (who may act on which game)
-is the views' job; the rules about the game itself live here.
+Each one locks the game row, checks the rule on the model (`Game`), then writes the change, its
+audit line and the Discord work to do (outbox effects) in one transaction. Nothing here calls
+Discord: the worker applies the recorded effects after the commit. Who may act on which game is
+decided by `games.access` before a service is called; the rules about the game itself live on
+`Game`, and the status only ever changes through `Game._set_state`.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,40 +21,21 @@ from django.utils.translation import gettext as _
 from catalog.models import ClubSettings, GameType
 from games import discord as game_discord
 from games.models import (
-    ClosedReason,
+    CONTENT_FIELDS,
+    IDENTITY_FIELDS,
     Game,
     GameEvent,
     GameEventAction,
     GameSession,
-    GameStatus,
     Registration,
     RegistrationState,
 )
 from questmaster.discord.models import EffectKind
 from questmaster.discord.outbox import record
 from trophies.models import TROPHY_CAMPAIGN, TROPHY_CAMPAIGN_GM, TROPHY_OS, TROPHY_OS_GM
-from trophies.services import award_trophy
+from trophies.services import award_for_game
 
 MAX_MESSAGE_LENGTH = 1500
-
-# The transition table (contract decision 3): action → statuses it may start from.
-TRANSITIONS: dict[str, set[str]] = {
-    "publish": {GameStatus.DRAFT, GameStatus.CLOSED},
-    "open-silent": {GameStatus.DRAFT},
-    "open": {GameStatus.CLOSED},
-    "closed": {GameStatus.OPEN},
-    "archived": {GameStatus.OPEN, GameStatus.CLOSED},
-    "deleted": {GameStatus.DRAFT},
-}
-
-
-def check_transition(game: Game, action: str) -> None:
-    if game.status not in TRANSITIONS.get(action, set()):
-        raise ValidationError(
-            _("This action is not possible on a game that is “%(status)s”.")
-            % {"status": game.get_status_display().lower()},
-            code="invalid_transition",
-        )
 
 
 def short_date(value: datetime.datetime) -> str:
@@ -70,6 +53,7 @@ def _lock(game: Game) -> Game:
 
 
 def _log(game: Game, action: str, description: str, *, actor=None, subject=None) -> GameEvent:
+    """The one writer of the audit trail; automatic changes have no actor."""
     return GameEvent.objects.create(
         game=game,
         action=action,
@@ -79,16 +63,8 @@ def _log(game: Game, action: str, description: str, *, actor=None, subject=None)
     )
 
 
-def _registered_count(game: Game) -> int:
-    return game.registrations.filter(state=RegistrationState.REGISTERED).count()
-
-
-def _is_full(game: Game) -> bool:
-    return not game.party_selection and _registered_count(game) >= game.party_size
-
-
 def _refresh_announcement(game: Game, actor=None) -> None:
-    if game.is_announced or game.status in (GameStatus.OPEN, GameStatus.CLOSED):
+    if game.has_announcement:
         record(EffectKind.REFRESH_ANNOUNCEMENT, game=game, actor=actor)
 
 
@@ -101,6 +77,128 @@ def _game_message(game: Game, message: dict, actor=None, *, ping_players: bool =
         message=message,
         ping_players=ping_players,
     )
+
+
+# --- content ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_game(game: Game, *, actor, gm=None) -> Game:
+    """Insert `game` (unsaved, filled by a form) as a draft of `gm` (the actor by default),
+    under the first free slug of its name. Side effect: the `create` audit line."""
+    game.gm = gm or actor
+    if not game.is_draft or game.closed_reason:
+        raise ValueError("a new game starts as a draft")
+    game.save_with_unique_slug()
+    _log(
+        game,
+        GameEventAction.CREATE,
+        _("Announcement created with the status %(status)s.") % {"status": game.status},
+        actor=actor,
+    )
+    return game
+
+
+@dataclass
+class Rebalance:
+    """What a change of the party size or of the selection mode did to the players."""
+
+    promoted: list[Registration] = field(default_factory=list)
+    now_candidates: int = 0
+
+
+@transaction.atomic
+def update_game(edited: Game, *, actor, extra_fields: tuple[str, ...] = ()) -> Game:
+    """Save the content of `edited` (a form's instance) over the game.
+
+    The row is locked and re-read, and only the editable fields (+ `extra_fields`, which staff
+    edit in the admin) are copied onto it: the status a concurrent registration just changed
+    is never overwritten by the stale instance. Name, type and event change only while the game
+    is a draft; renaming a draft gives it a new slug. A party size below the players already
+    seated is refused; a larger one, or leaving "sur sélection", seats the waiting list.
+    Side effects: the `edit` audit line; promotions (access + notice); the announcement is
+    refreshed when there is one.
+    """
+    game = _lock(edited)
+    if game.is_archived:
+        raise ValidationError(
+            _("An archived announcement can no longer be edited."), code="archived"
+        )
+    seated = game.registered_count
+    if edited.party_size < seated:
+        raise ValidationError(
+            {
+                "party_size": _(
+                    "%(count)d players are already registered: remove some before lowering "
+                    "the number of players."
+                )
+                % {"count": seated}
+            },
+            code="below_roster",
+        )
+    was_selection = game.party_selection
+    for name in (*CONTENT_FIELDS, *extra_fields):
+        setattr(game, name, getattr(edited, name))
+    if game.is_draft:
+        renamed = edited.name != game.name
+        for name in IDENTITY_FIELDS:
+            setattr(game, name, getattr(edited, name))
+        if renamed:
+            game.save_with_unique_slug()
+        else:
+            game.save(
+                update_fields=[*CONTENT_FIELDS, *IDENTITY_FIELDS, *extra_fields, "updated_at"]
+            )
+    else:
+        game.save(update_fields=[*CONTENT_FIELDS, *extra_fields, "updated_at"])
+    _log(game, GameEventAction.EDIT, _("The content of the announcement was edited."), actor=actor)
+    _rebalance(game, actor=actor, was_selection=was_selection)
+    _refresh_announcement(game, actor)
+    return game
+
+
+def _rebalance(game: Game, *, actor, was_selection: bool) -> Rebalance:
+    """After a change of size or mode, under the row lock: nobody stranded, no seat idle."""
+    result = Rebalance()
+    registrations = game.registrations.select_related("player")
+    if game.party_selection and not was_selection:
+        # The GM now picks: the waiting list becomes the candidates, in their order.
+        result.now_candidates = registrations.filter(state=RegistrationState.WAITLISTED).update(
+            state=RegistrationState.CANDIDATE
+        )
+    elif was_selection and not game.party_selection:
+        # First come, first served again: candidates queue in the order they applied.
+        registrations.filter(state=RegistrationState.CANDIDATE).update(
+            state=RegistrationState.WAITLISTED
+        )
+    if not game.party_selection and game.is_live:
+        for registration in game.registrations.waitlisted().select_related("player")[
+            : game.seats_left
+        ]:
+            _promote(game, registration, actor=actor)
+            result.promoted.append(registration)
+    _settle_full_status(game)
+    return result
+
+
+def _settle_full_status(game: Game) -> None:
+    """Close a game that just filled up; reopen one closed because full that has room."""
+    if game.is_open and game.is_full:
+        game._set_state("fill")
+        _log(
+            game,
+            GameEventAction.EDIT,
+            _(
+                "Announcement closed automatically after reaching the maximum number of "
+                "players (%(size)d)."
+            )
+            % {"size": game.party_size},
+        )
+        _refresh_announcement(game)
+    elif game.is_closed_because_full and not game.is_full:
+        game._set_state("free")
+        _log(game, GameEventAction.EDIT, _("Announcement reopened automatically: seats are free."))
+        _refresh_announcement(game)
 
 
 # --- lifecycle ----------------------------------------------------------------------------------
@@ -116,12 +214,10 @@ def publish_game(game: Game, *, actor, silent: bool = False, allow_past_date: bo
     """
     game = _lock(game)
     action = "open-silent" if silent else "publish"
-    check_transition(game, action)
-    if game.status == GameStatus.CLOSED and game.closed_reason != ClosedReason.SILENT:
-        raise ValidationError(_("This game is already published."), code="already_published")
+    game.check_transition(action)
     if game.is_announced:
         raise ValidationError(_("This game is already published."), code="already_published")
-    if _is_full(game):
+    if game.is_full:
         raise ValidationError(_("A full game cannot be published."), code="full")
     first_time = game.published_at is None
     if first_time and not allow_past_date and game.date < timezone.now():
@@ -132,30 +228,19 @@ def publish_game(game: Game, *, actor, silent: bool = False, allow_past_date: bo
             ),
             code="past_date",
         )
-    now = timezone.now()
     if first_time:
         session = GameSession(game=game, start=game.date, end=game.date + game.session_duration)
         session.full_clean()
         session.save()
-        game.published_at = now
+        game.published_at = timezone.now()
         game.discord_direct_permissions = ClubSettings.load().discord_use_direct_permissions
         record(EffectKind.SETUP_GAME, game=game, actor=actor)
+    game._set_state(action, extra_fields=("published_at", "discord_direct_permissions"))
     if silent:
-        game.status, game.closed_reason = GameStatus.CLOSED, ClosedReason.SILENT
         description = _("The announcement was opened silently.")
     else:
-        game.status, game.closed_reason = GameStatus.OPEN, ""
         record(EffectKind.ANNOUNCE, game=game, actor=actor)
         description = _("The announcement was published and opened.")
-    game.save(
-        update_fields=[
-            "status",
-            "closed_reason",
-            "published_at",
-            "discord_direct_permissions",
-            "updated_at",
-        ]
-    )
     _log(game, GameEventAction.EDIT, description, actor=actor)
     return game
 
@@ -163,9 +248,7 @@ def publish_game(game: Game, *, actor, silent: bool = False, allow_past_date: bo
 @transaction.atomic
 def close_game(game: Game, *, actor) -> Game:
     game = _lock(game)
-    check_transition(game, "closed")
-    game.status, game.closed_reason = GameStatus.CLOSED, ClosedReason.MANUAL
-    game.save(update_fields=["status", "closed_reason", "updated_at"])
+    game._set_state("closed")
     _log(
         game, GameEventAction.EDIT, _("The announcement was closed to registrations."), actor=actor
     )
@@ -176,16 +259,14 @@ def close_game(game: Game, *, actor) -> Game:
 @transaction.atomic
 def reopen_game(game: Game, *, actor) -> Game:
     game = _lock(game)
-    check_transition(game, "open")
-    if game.closed_reason == ClosedReason.SILENT:
+    if game.is_silently_open:
         raise ValidationError(
             _("This game was opened without announcement: publish it to open it."),
             code="silent",
         )
-    if _is_full(game):
+    if game.may("open") and game.is_full:
         raise ValidationError(_("The game is full."), code="full")
-    game.status, game.closed_reason = GameStatus.OPEN, ""
-    game.save(update_fields=["status", "closed_reason", "updated_at"])
+    game._set_state("open")
     _log(
         game, GameEventAction.EDIT, _("The announcement was opened to registrations."), actor=actor
     )
@@ -194,6 +275,7 @@ def reopen_game(game: Game, *, actor) -> Game:
 
 
 def cleanup_payload(game: Game) -> dict:
+    """The Discord objects a game holds, for the clean-up effect (they outlive the row)."""
     return {
         "channel_id": game.discord_channel_id,
         "role_id": game.discord_role_id,
@@ -204,42 +286,62 @@ def cleanup_payload(game: Game) -> dict:
 
 @transaction.atomic
 def archive_game(game: Game, *, actor, award_trophies: bool) -> Game:
-    """Archive a finished game, awarding badges at most once (the row lock and the transition
-    guard make a double submit a refused second transition, not a second award).
+    """Archive a finished game, awarding badges when asked.
 
+    Badges go only to a game that had a session that has ended: to its GM, and to the players
+    seated before the last such session ended (a player added afterwards played nothing), once
+    per (game, member, badge) — the award rows make a second archive or a double submit give
+    nothing more.
     Side effects: records the Discord clean-up (channel, role, announcement).
     """
     game = _lock(game)
-    check_transition(game, "archived")
-    game.status, game.closed_reason = GameStatus.ARCHIVED, ""
-    game.save(update_fields=["status", "closed_reason", "updated_at"])
+    game._set_state("archived")
     _log(game, GameEventAction.EDIT, _("The announcement was archived."), actor=actor)
+    description = _("Announcement archived. Badges not awarded.")
     if award_trophies:
-        oneshot = game.type == GameType.ONESHOT
-        award_trophy(game.gm, TROPHY_OS_GM if oneshot else TROPHY_CAMPAIGN_GM)
-        players = [r.player for r in game.registrations.registered().select_related("player")]
-        for player in players:
-            award_trophy(player, TROPHY_OS if oneshot else TROPHY_CAMPAIGN)
-        _log(
-            game,
-            GameEventAction.TROPHY,
-            _("Badges awarded to the GM and %(count)d player(s).") % {"count": len(players)},
-            actor=actor,
-        )
-        description = _("Announcement archived. Badges awarded.")
-    else:
-        description = _("Announcement archived. Badges not awarded.")
+        awarded = _award_badges(game)
+        if awarded is None:
+            description = _("Announcement archived. No badges: no session of this game has ended.")
+        else:
+            _log(
+                game,
+                GameEventAction.TROPHY,
+                _("Badges awarded to the GM and %(count)d player(s).") % {"count": awarded},
+                actor=actor,
+            )
+            description = _("Announcement archived. Badges awarded.")
     record(EffectKind.CLEANUP_GAME, game=game, actor=actor, **cleanup_payload(game))
     _log(game, GameEventAction.DELETE, description, actor=actor)
     return game
 
 
+def _award_badges(game: Game) -> int | None:
+    """The number of players given a badge, or None when no session has ended."""
+    last_end = (
+        game.sessions.filter(end__lte=timezone.now()).order_by("-end").values_list("end", flat=True)
+    ).first()
+    if last_end is None:
+        return None
+    oneshot = game.type == GameType.ONESHOT
+    award_for_game(game, game.gm, TROPHY_OS_GM if oneshot else TROPHY_CAMPAIGN_GM)
+    players = [
+        registration.player
+        for registration in game.registrations.registered()
+        .filter(created_at__lt=last_end)
+        .select_related("player")
+    ]
+    for player in players:
+        award_for_game(game, player, TROPHY_OS if oneshot else TROPHY_CAMPAIGN)
+    return len(players)
+
+
 @transaction.atomic
-def delete_game(game: Game, *, actor) -> None:
-    """Delete a draft; staff may delete any game, and its Discord leftovers are cleaned up."""
+def delete_game(game: Game, *, actor, any_status: bool = False) -> None:
+    """Delete a draft; with `any_status` (staff, decided by the caller), a game in any status,
+    whose Discord leftovers are then cleaned up."""
     game = _lock(game)
-    if game.status != GameStatus.DRAFT and not actor.has_perm("games.delete_game"):
-        check_transition(game, "deleted")
+    if not any_status:
+        game.check_transition("deleted")
     if any(cleanup_payload(game).values()):
         record(EffectKind.CLEANUP_GAME, actor=actor, **cleanup_payload(game))
     game.delete()
@@ -273,17 +375,14 @@ def register_player(game: Game, player, *, actor=None) -> Registration:
         if existing.state == RegistrationState.WAITLISTED:
             raise ValidationError(_("You are already on the waiting list."), code="duplicate")
         raise ValidationError(_("You are already registered for this game."), code="duplicate")
-    # A game closed because it is full still takes names for its waiting list.
-    waitlist_open = game.status == GameStatus.CLOSED and game.closed_reason == ClosedReason.FULL
-    if self_service and game.status != GameStatus.OPEN and not waitlist_open:
-        raise ValidationError(_("The game is closed to registrations."), code="closed")
-    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED):
+    # The GM adds players to any live game; players register while it takes names.
+    if not game.is_live or (self_service and not game.takes_waitlist):
         raise ValidationError(_("The game is closed to registrations."), code="closed")
 
     if game.party_selection and self_service:
         state = RegistrationState.CANDIDATE
         description = _("The player applied for the game.")
-    elif _is_full(game):
+    elif game.is_full:
         if not self_service:
             raise ValidationError(
                 _("The game is full: raise the number of players or remove someone first."),
@@ -312,19 +411,7 @@ def register_player(game: Game, player, *, actor=None) -> Registration:
     )
     if state == RegistrationState.REGISTERED:
         _welcome(game, player, actor=actor or player, promoted=False)
-        if game.status == GameStatus.OPEN and _is_full(game):
-            game.status, game.closed_reason = GameStatus.CLOSED, ClosedReason.FULL
-            game.save(update_fields=["status", "closed_reason", "updated_at"])
-            _log(
-                game,
-                GameEventAction.EDIT,
-                _(
-                    "Announcement closed automatically after reaching the maximum number of "
-                    "players (%(size)d)."
-                )
-                % {"size": game.party_size},
-            )
-            _refresh_announcement(game)
+        _settle_full_status(game)
     return registration
 
 
@@ -337,7 +424,7 @@ def select_candidate(game: Game, player, *, actor) -> Registration:
     Side effects: channel access and a welcome notice.
     """
     game = _lock(game)
-    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED):
+    if not game.is_live:
         raise ValidationError(_("The game is closed to registrations."), code="closed")
     registration = game.registrations.filter(
         player=player, state=RegistrationState.CANDIDATE
@@ -346,7 +433,7 @@ def select_candidate(game: Game, player, *, actor) -> Registration:
         raise ValidationError(
             _("This person is not a candidate for this game."), code="not_candidate"
         )
-    if _registered_count(game) >= game.party_size:
+    if game.seats_left == 0:
         raise ValidationError(
             _("The game is full: raise the number of players or remove someone first."),
             code="full",
@@ -368,25 +455,35 @@ def select_candidate(game: Game, player, *, actor) -> Registration:
 def _welcome(game: Game, player, *, actor, promoted: bool) -> None:
     record(EffectKind.GRANT_ACCESS, game=game, actor=actor, user_id=player.discord_id)
     message = (
-        game_discord.player_promoted(game, player) if promoted else game_discord.player_joined(game, player)
+        game_discord.player_promoted(game, player)
+        if promoted
+        else game_discord.player_joined(game, player)
     )
     _game_message(game, message, actor)
 
 
-def can_leave(game: Game, now: datetime.datetime | None = None) -> bool:
-    """Players may leave until the game has started: no session under way, and a one-shot
-    whose session has begun is played already."""
-    now = now or timezone.now()
-    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED):
-        return False
-    started = game.sessions.filter(start__lte=now)
-    if started.filter(end__gt=now).exists():
-        return False
-    return not (game.type == GameType.ONESHOT and started.exists())
+def _promote(game: Game, registration: Registration, *, actor) -> None:
+    registration.state = RegistrationState.REGISTERED
+    registration.save(update_fields=["state"])
+    _log(
+        game,
+        GameEventAction.PROMOTE,
+        _("The first player of the waiting list got the freed seat."),
+        subject=registration.player,
+    )
+    _welcome(game, registration.player, actor=actor, promoted=True)
+
+
+@dataclass
+class Departure:
+    """What `unregister_player` changed: the registration removed, and who got the seat."""
+
+    registration: Registration
+    promoted: Registration | None = None
 
 
 @transaction.atomic
-def unregister_player(game: Game, player, *, actor) -> None:
+def unregister_player(game: Game, player, *, actor) -> Departure:
     """A player leaves (actor == player) or the GM/staff removes them.
 
     A freed seat goes to the first of the waiting list in this same transaction; a game closed
@@ -399,12 +496,13 @@ def unregister_player(game: Game, player, *, actor) -> None:
     registration = game.registrations.filter(player=player).first()
     if registration is None:
         raise ValidationError(_("This player is not registered for this game."), code="missing")
-    if self_service and not can_leave(game):
-        raise ValidationError(_("The game has started: ask your GM to remove you."), code="started")
-    if game.status == GameStatus.ARCHIVED:
+    if game.is_archived:
         raise ValidationError(_("The players of an archived game cannot change."), code="archived")
+    if self_service and not game.may_leave():
+        raise ValidationError(_("The game has started: ask your GM to remove you."), code="started")
     freed_seat = registration.state == RegistrationState.REGISTERED
     registration.delete()
+    departure = Departure(registration)
     _log(
         game,
         GameEventAction.UNREGISTER,
@@ -414,56 +512,54 @@ def unregister_player(game: Game, player, *, actor) -> None:
         actor=actor,
         subject=player,
     )
-    if freed_seat:
-        record(EffectKind.REVOKE_ACCESS, game=game, actor=actor, user_id=player.discord_id)
-        if self_service:
-            _game_message(game, game_discord.player_left(game, player), actor)
-    if not freed_seat or game.party_selection:
-        return
-    next_in_line = game.registrations.waitlisted().select_related("player").first()
-    if next_in_line is not None:
-        next_in_line.state = RegistrationState.REGISTERED
-        next_in_line.save(update_fields=["state"])
-        _log(
-            game,
-            GameEventAction.PROMOTE,
-            _("The first player of the waiting list got the freed seat."),
-            subject=next_in_line.player,
-        )
-        _welcome(game, next_in_line.player, actor=actor, promoted=True)
-    elif game.status == GameStatus.CLOSED and game.closed_reason == ClosedReason.FULL:
-        game.status, game.closed_reason = GameStatus.OPEN, ""
-        game.save(update_fields=["status", "closed_reason", "updated_at"])
-        _log(
-            game,
-            GameEventAction.EDIT,
-            _("Announcement reopened automatically after a player left."),
-        )
-        _refresh_announcement(game)
+    if not freed_seat:
+        return departure
+    record(EffectKind.REVOKE_ACCESS, game=game, actor=actor, user_id=player.discord_id)
+    if self_service:
+        _game_message(game, game_discord.player_left(game, player), actor)
+    if game.party_selection:
+        return departure
+    departure.promoted = game.registrations.waitlisted().select_related("player").first()
+    if departure.promoted is not None:
+        _promote(game, departure.promoted, actor=actor)
+    _settle_full_status(game)
+    return departure
+
+
+@transaction.atomic
+def remove_players(game: Game, players, *, actor) -> list[Departure]:
+    """The GM takes several people off the game at once: all or nothing.
+
+    The waiting list and candidates go first: a seated player leaving promotes the first in
+    line, who must not be someone about to be removed as well."""
+    game = _lock(game)
+    leaving = list(
+        game.registrations.filter(player__in=players)
+        .select_related("player")
+        .order_by("created_at", "pk")
+    )
+    leaving.sort(key=lambda r: r.state == RegistrationState.REGISTERED)
+    return [unregister_player(game, r.player, actor=actor) for r in leaving]
 
 
 # --- sessions -----------------------------------------------------------------------------------
 
 
-def _check_session_allowed(game: Game) -> None:
-    if game.status == GameStatus.DRAFT:
+def _check_sessions_open(game: Game, *, adding: bool = True) -> None:
+    # An archived game's channel is gone and its sessions feed the statistics as they are.
+    if game.is_archived:
+        raise ValidationError(_("The sessions of an archived game cannot change."), code="archived")
+    if adding and game.is_draft:
         raise ValidationError(
             _("Sessions cannot be added to a draft. Publish the announcement first."),
             code="draft",
         )
-    _check_sessions_open(game)
-
-
-def _check_sessions_open(game: Game) -> None:
-    # An archived game's channel is gone and its sessions feed the statistics as they are.
-    if game.status == GameStatus.ARCHIVED:
-        raise ValidationError(_("The sessions of an archived game cannot change."), code="archived")
 
 
 @transaction.atomic
 def add_session(game: Game, *, actor, start, end) -> GameSession:
     game = _lock(game)
-    _check_session_allowed(game)
+    _check_sessions_open(game)
     session = GameSession(game=game, start=start, end=end)
     session.full_clean()
     session.save()
@@ -481,7 +577,7 @@ def add_session(game: Game, *, actor, start, end) -> GameSession:
 @transaction.atomic
 def edit_session(session: GameSession, *, actor, start, end) -> GameSession:
     game = _lock(session.game)
-    _check_session_allowed(game)
+    _check_sessions_open(game)
     old_start, old_end = session.start, session.end
     session.start, session.end = start, end
     session.full_clean()
@@ -505,7 +601,7 @@ def edit_session(session: GameSession, *, actor, start, end) -> GameSession:
 @transaction.atomic
 def delete_session(session: GameSession, *, actor) -> None:
     game = _lock(session.game)
-    _check_sessions_open(game)
+    _check_sessions_open(game, adding=False)
     start, end = session.start, session.end
     session.delete()
     _log(
@@ -521,10 +617,10 @@ def delete_session(session: GameSession, *, actor) -> None:
 # --- messages -----------------------------------------------------------------------------------
 
 
-def _clean_text(text: str, *, required: bool) -> str:
+def _clean_text(text: str, *, empty_message: str) -> str:
     text = (text or "").strip()
-    if required and not text:
-        raise ValidationError(_("The notification message is empty."), code="empty")
+    if not text:
+        raise ValidationError(empty_message, code="empty")
     if len(text) > MAX_MESSAGE_LENGTH:
         raise ValidationError(
             _("The message is too long (%(max)d characters at most).")
@@ -536,19 +632,26 @@ def _clean_text(text: str, *, required: bool) -> str:
 
 @transaction.atomic
 def notify_players(game: Game, *, actor, text: str) -> None:
-    text = _clean_text(text, required=True)
+    """Ping the players in the game channel. Side effect: the notice (mentions resolved when
+    it is sent: the game role, or each player in direct-permission mode)."""
+    text = _clean_text(text, empty_message=_("The notification message is empty."))
     game = _lock(game)
-    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED) or game.published_at is None:
-        raise ValidationError(_("This game has no Discord channel."), code="no_channel")
+    if not game.has_channel:
+        raise ValidationError(
+            _("This game has no Discord channel: there is nowhere to notify the players."),
+            code="no_channel",
+        )
     _game_message(game, game_discord.notification(game, text), actor, ping_players=True)
     _log(game, GameEventAction.EDIT, _("The GM notified the players in the channel."), actor=actor)
 
 
 @transaction.atomic
 def report_game(game: Game, *, reporter, text: str) -> None:
-    text = _clean_text(text, required=False)
+    """Report the game to the staff channel. The audit line keeps the reporter for staff; the
+    GM's timeline shows only that a report was made (`GameEvent.is_report`)."""
+    text = _clean_text(text, empty_message=_("Say what the problem is."))
     game = _lock(game)
-    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED):
+    if not game.is_live:
         raise ValidationError(_("This game cannot be reported any more."), code="closed")
     record(
         EffectKind.SEND_MESSAGE,

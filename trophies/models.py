@@ -91,3 +91,41 @@ class UserTrophy(models.Model):
             return
         UserTrophy.objects.filter(pk=self.pk).update(quantity=F("quantity") + amount)
         self.refresh_from_db(fields=["quantity"])
+
+
+class Award(models.Model):
+    """One badge given for one game: the archive gives each member a badge once per game."""
+
+    game = models.ForeignKey(
+        "games.Game",
+        verbose_name=_("game"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="awards",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="awards",
+    )
+    trophy = models.ForeignKey(
+        Trophy, verbose_name=_("badge"), on_delete=models.PROTECT, related_name="awards"
+    )
+    awarded_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-awarded_at", "-pk"]
+        verbose_name = _("badge award")
+        verbose_name_plural = _("badge awards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "user", "trophy"],
+                name="award_once_per_game",
+                violation_error_message=_("This badge was already awarded for this game."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trophy} — {self.user}"

@@ -1,7 +1,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from trophies.models import Trophy, UserTrophy
+from trophies.models import Award, Trophy, UserTrophy
 
 
 def award_trophy(user, trophy_id: int, *, amount: int = 1) -> None:
@@ -27,3 +27,17 @@ def award_trophy(user, trophy_id: int, *, amount: int = 1) -> None:
             UserTrophy.objects.create(user=user, trophy=trophy, quantity=amount)
     except IntegrityError:
         held.update(quantity=F("quantity") + amount)
+
+
+def award_for_game(game, user, trophy_id: int) -> bool:
+    """Give `user` the badge `trophy_id` for `game`, at most once per (game, member, badge).
+
+    Returns whether it was given now. The unique award row is the guard: a second call, or a
+    concurrent one, finds it and gives nothing."""
+    try:
+        with transaction.atomic():
+            Award.objects.create(game=game, user=user, trophy_id=trophy_id)
+    except IntegrityError:
+        return False
+    award_trophy(user, trophy_id)
+    return True

@@ -212,7 +212,10 @@ def test_create_and_publish(client, gm, system):
 
     game = Game.objects.get()
     assert response["Location"] == game.get_absolute_url()
-    assert flashes(response) == ["Annonce Les Ombres d'Esteren postée."]
+    assert flashes(response) == [
+        "Annonce Les Ombres d'Esteren enregistrée et publiée : mode hors ligne, "
+        "rien n'a été envoyé à Discord."
+    ]
     assert (game.status, game.closed_reason) == (GameStatus.OPEN, "")
     assert game.published_at is not None
     assert effect_kinds(game) == ["setup_game", "announce"]
@@ -231,7 +234,10 @@ def test_create_and_publish_silently(client, gm, system):
     response = client.post(CREATE_URL, form_data(system, action="open-silent"))
 
     game = Game.objects.get()
-    assert flashes(response) == ["Annonce Les Ombres d'Esteren postée."]
+    assert flashes(response) == [
+        "Annonce Les Ombres d'Esteren enregistrée et publiée : mode hors ligne, "
+        "rien n'a été envoyé à Discord."
+    ]
     assert (game.status, game.closed_reason) == (GameStatus.CLOSED, ClosedReason.SILENT)
     assert effect_kinds(game) == ["setup_game"]
     assert event_lines(game)[-1] == ("edit", "L'annonce a été ouverte silencieusement.")
@@ -725,7 +731,7 @@ def test_edit_does_not_overwrite_a_concurrent_status_change(client, gm, system):
     )
     client.force_login(gm)
 
-    client.post(edit_url(game), form_data(system, description="Mise à jour"))
+    client.post(edit_url(game), form_data(system, description="Mise à jour", party_size="1"))
 
     game.refresh_from_db()
     assert (game.status, game.closed_reason) == (GameStatus.CLOSED, ClosedReason.FULL)
@@ -735,7 +741,11 @@ def test_edit_does_not_overwrite_a_concurrent_status_change(client, gm, system):
 @pytest.mark.parametrize(
     ("action", "flash", "status"),
     [
-        ("open", "Annonce modifiée et postée.", GameStatus.OPEN),
+        (
+            "open",
+            "Annonce modifiée et enregistrée : mode hors ligne, rien n'a été envoyé à Discord.",
+            GameStatus.OPEN,
+        ),
         ("open-silent", "Annonce modifiée et ouverte.", GameStatus.CLOSED),
     ],
 )
@@ -883,3 +893,12 @@ def test_clone_post_creates_a_new_game_owned_by_the_cloner(client, gm, staff, sy
     source.refresh_from_db()
     assert source.gm == gm
     assert source.registrations.count() == 1
+
+
+def test_publishing_online_says_posted(client, gm, system, settings):
+    settings.DISCORD_BOT_TOKEN, settings.DISCORD_OFFLINE = "bot-token", False
+    client.force_login(gm)
+
+    response = client.post(reverse("games:create"), form_data(system, action="open"))
+
+    assert flashes(response) == ["Annonce Les Ombres d'Esteren postée."]

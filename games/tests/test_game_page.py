@@ -5,6 +5,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,13 +22,13 @@ from games.models import (
     Length,
     RegistrationState,
 )
+from games.templatetags.game_tags import relative_badge
 from games.tests.factories import (
     GameEventFactory,
     GameFactory,
     GameSessionFactory,
     RegistrationFactory,
 )
-from games.views.detail import _next_session, _relative_badge
 
 pytestmark = pytest.mark.django_db
 
@@ -336,7 +337,7 @@ def test_relative_badges_in_the_club_time_zone():
             start=timezone.make_aware(start),
             end=timezone.make_aware(start) + datetime.timedelta(hours=hours),
         )
-        return _relative_badge(session, now)
+        return relative_badge(session, now)
 
     assert badge(datetime.datetime(2031, 3, 10, 18, 0)) == ("past", "Passée")
     assert badge(datetime.datetime(2031, 3, 10, 22, 0)) == ("now", "En cours")
@@ -361,7 +362,7 @@ def test_google_calendar_link_per_session(client):
     assert query["text"] == ["Kingsport par Gaston #1"]
     assert query["dates"] == ["20310712T183000Z/20310712T223000Z"]
     assert query["ctz"] == ["Europe/Paris"]
-    assert query["details"] == [f"http://testserver{game.get_absolute_url()}"]
+    assert query["details"] == [f"{settings.SITE_URL}{game.get_absolute_url()}"]
 
 
 @pytest.mark.parametrize(
@@ -403,16 +404,15 @@ def test_add_session_form_prefilled_by_frequency(client, gm):
     assert 'value="2031-04-04T00:30" required id="session-new-date_end"' in content
 
 
-def test_next_session_prefill_rules():
+def test_next_session_prefill_rules(db):
     now = timezone.make_aware(datetime.datetime(2031, 1, 15, 10, 0))
     last = timezone.make_aware(datetime.datetime(2031, 1, 31, 21, 0))
 
     def prefill(frequency, sessions, date):
-        game = GameFactory.build(
-            frequency=frequency, session_length="3", date=timezone.make_aware(date)
-        )
-        sessions = [GameSessionFactory.build(start=s, end=s) for s in sessions]
-        start, end = _next_session(game, sessions, now)
+        game = GameFactory(frequency=frequency, session_length="3", date=timezone.make_aware(date))
+        for start in sessions:
+            GameSessionFactory(game=game, start=start, end=start + datetime.timedelta(hours=1))
+        start, end = game.next_session_slot(now)
         return timezone.localtime(start).strftime("%d/%m %H:%M"), end - start
 
     assert prefill(Frequency.WEEKLY, [last], datetime.datetime(2031, 1, 1, 20)) == (

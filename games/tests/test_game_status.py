@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from games.models import ClosedReason, Game, GameStatus
-from games.tests.factories import GameFactory, RegistrationFactory
+from games.tests.factories import GameFactory, GameSessionFactory, RegistrationFactory
 from questmaster.discord.models import DiscordEffect
-from trophies.models import TROPHY_OS, TROPHY_OS_GM, UserTrophy
+from trophies.models import TROPHY_OS, TROPHY_OS_GM, Award, UserTrophy
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,9 @@ def test_publish_a_draft(client, gm):
     response = client.post(status_url(draft), {"status": "publish"})
 
     draft.refresh_from_db()
-    assert flashes(response) == ["Annonce publiée avec succès."]
+    assert flashes(response) == [
+        "Annonce enregistrée et publiée : mode hors ligne, rien n'a été envoyé à Discord."
+    ]
     assert (draft.status, draft.closed_reason) == (GameStatus.OPEN, "")
     assert effect_kinds(draft) == ["setup_game", "announce"]
     assert draft.sessions.count() == 1
@@ -131,7 +133,9 @@ def test_publish_a_silently_opened_game_announces_it(client, gm):
     response = client.post(status_url(game), {"status": "publish"})
 
     game.refresh_from_db()
-    assert flashes(response) == ["Annonce publiée avec succès."]
+    assert flashes(response) == [
+        "Annonce enregistrée et publiée : mode hors ligne, rien n'a été envoyé à Discord."
+    ]
     assert game.status == GameStatus.OPEN
     # Already set up: only the announcement, and no past-date question.
     assert effect_kinds(game) == ["announce"]
@@ -273,8 +277,17 @@ def test_reopen_a_full_game_is_refused(client, gm):
 # --- archive ------------------------------------------------------------------------------------
 
 
+def played(game, *, days_ago: int = 2):
+    """A session of `game` that ended `days_ago` days ago."""
+    end = timezone.now() - datetime.timedelta(days=days_ago)
+    return GameSessionFactory(game=game, start=end - datetime.timedelta(hours=3), end=end)
+
+
 def test_archive_with_badges(client, gm, open_game, reserved_trophies):
-    registration = RegistrationFactory(game=open_game)
+    registration = RegistrationFactory(
+        game=open_game, created_at=timezone.now() - datetime.timedelta(days=5)
+    )
+    played(open_game)
     open_game.discord_channel_id = CHANNEL_ID
     open_game.save()
     client.force_login(gm)
@@ -314,6 +327,7 @@ def test_archive_a_draft_is_refused(client, gm):
 
 
 def test_archive_twice_awards_badges_once(client, gm, open_game, reserved_trophies):
+    played(open_game)
     client.force_login(gm)
 
     client.post(status_url(open_game), {"status": "archived", "award_trophies": "on"})
@@ -321,6 +335,49 @@ def test_archive_twice_awards_badges_once(client, gm, open_game, reserved_trophi
 
     assert flashes(response)[-1] == refused("archivée")
     assert UserTrophy.objects.get(user=gm).quantity == 1
+    assert Award.objects.filter(game=open_game).count() == 1
+
+
+def test_badges_cannot_be_farmed_without_a_played_session(client, gm, player, reserved_trophies):
+    """Create → publish → add anyone → archive gave both a badge in four requests."""
+    game = GameFactory(gm=gm, draft=True, date=timezone.now() + datetime.timedelta(days=3))
+    client.force_login(gm)
+    client.post(status_url(game), {"status": "publish"})
+    client.post(
+        reverse("games:manage", args=[game.slug]),
+        {"action": "add", "discord_id": player.discord_id},
+    )
+
+    response = client.post(status_url(game), {"status": "archived", "award_trophies": "on"})
+
+    game.refresh_from_db()
+    assert game.status == GameStatus.ARCHIVED
+    assert not UserTrophy.objects.exists()
+    assert not Award.objects.exists()
+    assert flashes(response)[-1] == f"Annonce {game.name} archivée."
+    no_badges = "Annonce archivée. Pas de badges : aucune session de cette partie n'est terminée."
+    assert game.events.filter(description=no_badges).exists()
+
+
+def test_badges_only_for_players_seated_before_the_session_ended(
+    client, gm, open_game, reserved_trophies
+):
+    early = RegistrationFactory(
+        game=open_game, created_at=timezone.now() - datetime.timedelta(days=5)
+    )
+    late = RegistrationFactory(game=open_game)  # added after the only session ended
+    played(open_game)
+    client.force_login(gm)
+
+    client.post(status_url(open_game), {"status": "archived", "award_trophies": "on"})
+
+    assert UserTrophy.objects.get(user=early.player).trophy_id == TROPHY_OS
+    assert not UserTrophy.objects.filter(user=late.player).exists()
+    assert UserTrophy.objects.get(user=gm).trophy_id == TROPHY_OS_GM
+    assert set(Award.objects.values_list("user", "trophy")) == {
+        (early.player.pk, TROPHY_OS),
+        (gm.pk, TROPHY_OS_GM),
+    }
 
 
 # --- delete -------------------------------------------------------------------------------------
@@ -373,7 +430,17 @@ def test_staff_deletes_a_published_game_and_its_discord_leftovers(client, staff,
 # --- bad input and HTMX -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data", [{}, {"status": "draft"}, {"status": "open-silent"}])
+def test_silent_opening_of_an_open_game_is_refused(client, gm, open_game):
+    client.force_login(gm)
+
+    response = client.post(status_url(open_game), {"status": "open-silent"})
+
+    open_game.refresh_from_db()
+    assert flashes(response) == [refused("ouverte")]
+    assert open_game.status == GameStatus.OPEN
+
+
+@pytest.mark.parametrize("data", [{}, {"status": "draft"}, {"status": "fill"}])
 def test_unknown_status_is_refused(client, gm, open_game, data):
     client.force_login(gm)
 

@@ -8,42 +8,31 @@ browser is redirected back to the page (post/redirect/get), or — when a form k
 
 from __future__ import annotations
 
-import calendar
-import datetime
-from urllib.parse import urlencode
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from accounts.services import member_from_guild
 from catalog.models import ClubSettings
 from games import services
-from games.models import (
-    CLASSIFICATION_KEYS,
-    CLASSIFICATION_LABELS,
-    CLASSIFICATION_LEVELS,
-    Ambience,
-    ClosedReason,
-    Frequency,
-    Game,
-    GameSession,
-    GameStatus,
-    Length,
-    Registration,
-    RegistrationState,
+from games.access import (
+    can_manage,
+    can_see_reporters,
+    check_can_search_members,
+    get_managed_game,
+    get_reportable_game,
+    get_session_of,
+    get_visible_game,
 )
-from games.participation_forms import (
+from games.forms import (
     DeleteSessionForm,
     DiscordIdForm,
     KeepPlayersForm,
@@ -55,16 +44,12 @@ from games.participation_forms import (
     ReportForm,
     SessionForm,
 )
-from games.views.access import can_manage, get_managed_game, get_session_of, get_visible_game
+from games.models import Game, GameSession, Registration, RegistrationMode, RegistrationState
+from questmaster.discord import is_offline
 
 TEMPLATE = "games/game_detail.html"
 MEMBER_SEARCH_LIMIT = 10
 MEMBER_SEARCH_MIN_LENGTH = 2
-
-# §3.6: the number of sessions a length announces; open-ended lengths always get a nudge.
-PLANNED_SESSIONS = {Length.TWO: 2, Length.THREE: 3, Length.ABOUT_FIVE: 5, Length.ABOUT_TEN: 10}
-OPEN_ENDED_LENGTHS = {Length.TEN_PLUS, Length.TWENTY_PLUS}
-FREQUENCY_STEP_DAYS = {Frequency.WEEKLY: 7, Frequency.BIWEEKLY: 14}
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -77,11 +62,16 @@ def game_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _page_context(request: HttpRequest, game: Game, **forms) -> dict:
     """Everything the page shows, in a fixed number of queries whatever the number of players,
-    sessions and events."""
+    sessions and events. The rules come from `Game` (prefetched registrations and sessions feed
+    its seat count and start checks); the view only decides what the viewer may see."""
     user = request.user
-    now = timezone.now()
+    prefetch_related_objects(
+        [game],
+        Prefetch("registrations", queryset=Registration.objects.select_related("player")),
+        "sessions",
+    )
     is_manager = can_manage(user, game)
-    registrations = list(game.registrations.select_related("player"))
+    registrations = list(game.registrations.all())
     registered = [r for r in registrations if r.state == RegistrationState.REGISTERED]
     waitlisted = sorted(
         (r for r in registrations if r.state == RegistrationState.WAITLISTED),
@@ -90,42 +80,37 @@ def _page_context(request: HttpRequest, game: Game, **forms) -> dict:
     candidates = [r for r in registrations if r.state == RegistrationState.CANDIDATE]
     mine = next((r for r in registrations if r.player_id == user.pk), None)
     sessions = list(game.sessions.all())
-    live = game.status in (GameStatus.OPEN, GameStatus.CLOSED)
     is_participant = mine is not None and mine.state == RegistrationState.REGISTERED
-    seats_left = max(game.party_size - len(registered), 0)
 
     context = {
         "game": game,
         "is_manager": is_manager,
-        "status_label": _status_label(game),
-        "ambience_labels": [Ambience(value).label for value in game.ambience],
-        "classification": _classification(game),
         "registrations": registrations,
         "registered": registered,
         "waitlisted": waitlisted,
         "candidates": candidates if is_manager else [],
-        "seats_left": seats_left,
-        "free_slots": [None] * _free_slots(game, len(registered)),
         "overbooked": max(len(registered) - game.party_size, 0) if is_manager else 0,
-        "panel": _registration_panel(user, game, mine, waitlisted, seats_left, now),
-        "sessions": _session_rows(request, game, sessions, now, is_manager, forms),
-        "can_edit_sessions": is_manager and game.status != GameStatus.ARCHIVED,
-        "nudge": _nudge(game, len(sessions)) if is_manager else "",
-        "can_manage_players": is_manager and live,
+        "panel": _registration_panel(user, game, mine, waitlisted),
+        "sessions": _session_rows(sessions, is_manager, forms),
+        "can_edit_sessions": is_manager and not game.is_archived,
+        "can_add_sessions": is_manager and game.is_live,
+        "can_manage_players": is_manager and game.is_live,
         "manage_open": forms.get("manage_open", False),
-        "show_chat": bool((is_manager or is_participant) and live and game.discord_channel_id),
-        "can_notify": is_manager and live and game.published_at is not None,
-        "can_report": (is_manager or is_participant) and live,
+        "show_chat": bool((is_manager or is_participant) and game.has_channel),
+        "can_notify": is_manager and game.has_channel,
+        "can_report": (is_manager or is_participant) and game.is_live,
+        "status_actions": game.allowed_actions() if is_manager else [],
         "events": (list(game.events.select_related("actor", "subject")) if is_manager else []),
+        "reveal_reporters": can_see_reporters(user),
         # The GM and staff see the Discord work of their game: pending, failed, or unsent.
         "discord_effects": game.discord_effects.order_by("-pk")[:10] if is_manager else [],
     }
-    if context["can_edit_sessions"]:
-        start, end = _next_session(game, sessions, now)
+    if context["can_add_sessions"]:
+        start, end = game.next_session_slot()
         context["add_session_form"] = forms.get("add_session_form") or SessionForm(
             initial={"date_start": start, "date_end": end}, auto_id="session-new-%s"
         )
-    if context["show_chat"]:
+    if context["show_chat"] and game.discord_channel_id:
         guild_id = ClubSettings.load().guild_id
         context["discord_url"] = (
             f"https://discord.com/channels/{guild_id}/{game.discord_channel_id}" if guild_id else ""
@@ -137,92 +122,28 @@ def _page_context(request: HttpRequest, game: Game, **forms) -> dict:
     return context
 
 
-def _status_label(game: Game) -> str:
-    if game.status == GameStatus.CLOSED and game.closed_reason == ClosedReason.FULL:
-        return game.get_closed_reason_display()
-    return game.get_status_display()
-
-
-def _classification(game: Game) -> list[dict]:
-    if not game.classification:
-        return []
-    return [
-        {
-            "key": key,
-            "label": CLASSIFICATION_LABELS[key],
-            "level": game.classification[key],
-            "level_label": CLASSIFICATION_LEVELS[game.classification[key]],
-        }
-        for key in CLASSIFICATION_KEYS
-    ]
-
-
-def _free_slots(game: Game, count: int) -> int:
-    """Empty seats drawn on the roster; a "sur sélection" game that is open always shows one."""
-    if not game.party_selection:
-        return max(game.party_size - count, 0)
-    if game.status == GameStatus.OPEN:
-        return 1 if count >= game.party_size else game.party_size - count
-    return max(game.party_size - count, 0)
-
-
-def _registration_panel(user, game: Game, mine, waitlisted, seats_left: int, now) -> dict:
+def _registration_panel(user, game: Game, mine, waitlisted) -> dict:
     """What the registration panel offers the viewer (the services decide on submission)."""
-    if not user.is_authenticated:
-        return {"mode": "anonymous"}
-    if user.pk == game.gm_id:
-        return {"mode": "gm"}
+    mode = game.registration_mode(user, mine)
+    panel = {"mode": mode}
     if mine is not None:
-        panel = {"mode": mine.state, "can_leave": services.can_leave(game, now)}
+        panel["can_leave"] = game.may_leave()
         if mine.state == RegistrationState.WAITLISTED:
             panel["position"] = next(i for i, r in enumerate(waitlisted, 1) if r.pk == mine.pk)
-        return panel
-    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED):
-        return {"mode": game.status}
-    if not user.is_player:
-        return {"mode": "not_player"}
-    full_waitlist = game.status == GameStatus.CLOSED and game.closed_reason == ClosedReason.FULL
-    if game.status == GameStatus.OPEN and game.party_selection:
-        mode = "apply"
-    elif game.status == GameStatus.OPEN and seats_left:
-        mode = "register"
-    elif game.status == GameStatus.OPEN or full_waitlist:
-        mode = "waitlist"
-    else:
-        return {"mode": "closed"}
-    return {"mode": mode, "clashes": _clashes(user, game, now)}
+    elif mode in (RegistrationMode.REGISTER, RegistrationMode.WAITLIST, RegistrationMode.APPLY):
+        panel["clashes"] = list(GameSession.objects.clashing_with(game, user)[:5])
+    return panel
 
 
-def _clashes(user, game: Game, now) -> list[GameSession]:
-    """Upcoming sessions the viewer plays or runs elsewhere that overlap one of this game's:
-    a warning, not a block (beyond.md item 6)."""
-    plays = Registration.objects.filter(
-        game=OuterRef("game"), player=user, state=RegistrationState.REGISTERED
-    )
-    overlaps_here = GameSession.objects.filter(
-        game=game, start__lt=OuterRef("end"), end__gt=OuterRef("start")
-    )
-    return list(
-        GameSession.objects.filter(Q(game__gm=user) | Q(Exists(plays)), Exists(overlaps_here))
-        .filter(end__gt=now)
-        .exclude(game=game)
-        .exclude(game__status__in=(GameStatus.DRAFT, GameStatus.ARCHIVED))
-        .select_related("game")
-        .order_by("start")[:5]
-    )
-
-
-def _session_rows(request, game: Game, sessions, now, is_manager: bool, forms) -> list:
-    """Sessions newest first, numbered from the oldest (#1), with their badge and links."""
-    page_url = request.build_absolute_uri(game.get_absolute_url())
+def _session_rows(sessions, is_manager: bool, forms) -> list[tuple]:
+    """Sessions newest first, each with its edit form for the GM (the bound one keeps what
+    was typed); the template numbers them from the oldest (#1)."""
     bound, bound_id = forms.get("edit_session_form"), forms.get("edit_session_id")
-    for number, session in enumerate(sessions, 1):
-        session.number = number
-        session.badge = _relative_badge(session, now)
-        session.hours = round(session.duration.total_seconds() / 1800) / 2
-        session.google_url = _google_calendar_url(game, session, number, page_url)
+    rows = []
+    for session in sessions:
+        form = None
         if is_manager:
-            session.edit_form = (
+            form = (
                 bound
                 if bound is not None and bound_id == session.pk
                 else SessionForm(
@@ -230,79 +151,8 @@ def _session_rows(request, game: Game, sessions, now, is_manager: bool, forms) -
                     auto_id=f"session-{session.pk}-%s",
                 )
             )
-    return sessions[::-1]
-
-
-def _relative_badge(session: GameSession, now) -> tuple[str, str] | None:
-    """The original computed these in the browser; here, in the club time zone."""
-    if session.end <= now:
-        return "past", _("Past")
-    if session.start <= now:
-        return "now", _("Under way")
-    days = (timezone.localdate(session.start) - timezone.localdate(now)).days
-    if days == 0:
-        return "soon", _("Today")
-    if days == 1:
-        return "soon", _("Tomorrow")
-    if days <= 7:
-        return "later", _("In %(days)d d") % {"days": days}
-    if days <= 30:
-        return "later", _("In %(weeks)d wk") % {"weeks": days // 7}
-    return None
-
-
-def _google_calendar_url(game: Game, session: GameSession, number: int, page_url: str) -> str:
-    utc = "%Y%m%dT%H%M%SZ"
-    start = session.start.astimezone(datetime.UTC)
-    end = session.end.astimezone(datetime.UTC)
-    params = {
-        "action": "TEMPLATE",
-        "text": _("%(game)s by %(gm)s #%(number)d")
-        % {"game": game.name, "gm": game.gm.display_name, "number": number},
-        "dates": f"{start:{utc}}/{end:{utc}}",
-        "details": page_url,
-        "ctz": settings.TIME_ZONE,
-    }
-    return "https://calendar.google.com/calendar/render?" + urlencode(params)
-
-
-def _nudge(game: Game, count: int) -> str:
-    if game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED) or count == 0:
-        return ""
-    if game.length in OPEN_ENDED_LENGTHS:
-        return _("Remember to plan the next session!")
-    planned = PLANNED_SESSIONS.get(game.length)
-    if planned and count < planned:
-        return _("%(count)d/%(planned)d sessions recorded — remember to plan the rest!") % {
-            "count": count,
-            "planned": planned,
-        }
-    return ""
-
-
-def _next_session(game: Game, sessions, now) -> tuple[datetime.datetime, datetime.datetime]:
-    """Prefill of the add form (§3.1): the last session + the game's frequency; else the game's
-    date if still ahead; else today at the game's time. Wall-clock times in the club time zone,
-    so a weekly 20:30 stays 20:30 across a daylight-saving change."""
-    last = timezone.localtime(sessions[-1].start) if sessions else None
-    if last is not None and game.frequency in FREQUENCY_STEP_DAYS:
-        start = last + datetime.timedelta(days=FREQUENCY_STEP_DAYS[game.frequency])
-    elif last is not None and game.frequency == Frequency.MONTHLY:
-        start = _add_month(last)
-    elif game.date > now:
-        start = timezone.localtime(game.date)
-    else:
-        at = timezone.localtime(game.date)
-        start = timezone.localtime(now).replace(
-            hour=at.hour, minute=at.minute, second=0, microsecond=0
-        )
-    return start, start + game.session_duration
-
-
-def _add_month(value: datetime.datetime) -> datetime.datetime:
-    year, month = (value.year + 1, 1) if value.month == 12 else (value.year, value.month + 1)
-    day = min(value.day, calendar.monthrange(year, month)[1])
-    return value.replace(year=year, month=month, day=day)
+        rows.append((session, form))
+    return rows[::-1]
 
 
 # --- responses ----------------------------------------------------------------------------------
@@ -374,13 +224,12 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
     """Leave the game, the waiting list or withdraw an application (until the game starts)."""
     game = get_visible_game(request, slug)
     LeaveForm(request.POST).full_clean()
-    state = game.registrations.filter(player=request.user).values_list("state", flat=True).first()
     try:
-        services.unregister_player(game, request.user, actor=request.user)
+        departure = services.unregister_player(game, request.user, actor=request.user)
     except ValidationError as error:
         messages.error(request, _text(error))
     else:
-        messages.success(request, LEFT_MESSAGES[state])
+        messages.success(request, LEFT_MESSAGES[departure.registration.state])
     return _done(request, game, "registration", oob=("roster",))
 
 
@@ -394,7 +243,7 @@ def manage_players(request: HttpRequest, slug: str) -> HttpResponse:
     by Discord id; `action=select`: take a candidate of a "sur sélection" game."""
     game = get_managed_game(request, slug)
     form = ManageActionForm(request.POST)
-    if game.status == GameStatus.ARCHIVED:
+    if game.is_archived:
         messages.error(request, _("The players of an archived game cannot change."))
     elif not form.is_valid():
         messages.error(request, form.error_text())
@@ -417,25 +266,20 @@ def _keep_players(request: HttpRequest, game: Game) -> None:
         raise ValidationError(form.error_text())
     keep, listed = set(form.cleaned_data["players"]), set(form.cleaned_data["listed"])
     leaving = [
-        r
+        r.player
         for r in game.registrations.select_related("player")
         if r.player.discord_id not in keep and (not listed or r.player.discord_id in listed)
     ]
-    # The waiting list and candidates go first: a seated player leaving promotes the first in
-    # line, who must not be someone about to be removed as well.
-    leaving.sort(key=lambda r: (r.state == RegistrationState.REGISTERED, r.created_at, r.pk))
-    with transaction.atomic():  # all or nothing
-        for registration in leaving:
-            services.unregister_player(game, registration.player, actor=request.user)
+    services.remove_players(game, leaving, actor=request.user)
 
 
 def _add_player(request: HttpRequest, game: Game) -> None:
+    """Add a member by Discord id; someone who never signed in is looked up on the server."""
     form = DiscordIdForm(request.POST)
     if not form.is_valid():
         raise ValidationError(form.error_text())
-    member = User.objects.filter(discord_id=form.cleaned_data["discord_id"]).first()
-    if member is None:
-        raise ValidationError(_("Unknown member: they must have signed in at least once."))
+    discord_id = form.cleaned_data["discord_id"]
+    member = User.objects.filter(discord_id=discord_id).first() or member_from_guild(discord_id)
     services.register_player(game, member, actor=request.user)
 
 
@@ -456,8 +300,7 @@ def member_search(request: HttpRequest) -> HttpResponse:
 
     The field is the add form's `discord_id` itself (so it works without JavaScript), which
     htmx sends under that name: it stands for `q` when `q` is absent."""
-    if not (request.user.is_gm or request.user.has_perm("games.change_game")):
-        raise PermissionDenied
+    check_can_search_members(request.user)
     data = request.GET.copy()
     if "q" not in data and "discord_id" in data:
         data["q"] = data["discord_id"]
@@ -579,7 +422,12 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
                 return _done(request, game, "notify")
             form.add_error("message", error.messages)
         else:
-            messages.success(request, _("Players notified."))
+            messages.success(
+                request,
+                _("Notification recorded: offline mode, nothing was sent to Discord.")
+                if is_offline()
+                else _("Players notified."),
+            )
             return _done(request, game, "notify", oob=("activity",))
     return _respond(request, game, "notify", notify_form=form)
 
@@ -588,13 +436,7 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def report(request: HttpRequest, slug: str) -> HttpResponse:
     """A report to the staff channel, by the GM, staff or a registered player."""
-    game = get_visible_game(request, slug)
-    allowed = can_manage(request.user, game) or (
-        game.registrations.registered().filter(player=request.user).exists()
-    )
-    if not allowed:
-        messages.error(request, _("You are not allowed to do this for this game."))
-        return _done(request, game, "report")
+    game = get_reportable_game(request, slug)
     form = ReportForm(request.POST, auto_id="report-%s")
     if form.is_valid():
         try:
@@ -605,6 +447,11 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
                 return _done(request, game, "report")
             form.add_error("message", error.messages)
         else:
-            messages.success(request, _("Report sent."))
+            messages.success(
+                request,
+                _("Report recorded: offline mode, nothing was sent to Discord.")
+                if is_offline()
+                else _("Report sent."),
+            )
             return _done(request, game, "report", oob=("activity",))
     return _respond(request, game, "report", report_form=form)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,22 +16,23 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRedirect
 
 from games import services
-from games.editing_services import create_game, update_game
+from games.access import can_delete_any, check_can_post, get_managed_game
 from games.forms import (
     OPEN_SILENT,
     PUBLISH_ACTIONS,
+    PUBLISH_STATUSES,
     GameForm,
     GameStatusForm,
     PublishIntentForm,
     clone_initial,
 )
-from games.models import Game, GameStatus
-from games.views.access import can_post, get_managed_game
+from games.models import Game
+from questmaster.discord import is_offline
 
 
-def _check_can_post(user) -> None:
-    if not can_post(user):
-        raise PermissionDenied(_("You must be a GM to post an announcement."))
+def _posted(online: str, offline: str) -> str:
+    """Offline, nothing is posted on Discord: the publication is recorded, and the GM is told."""
+    return offline if is_offline() else online
 
 
 def _edit_url(game: Game, publish_action: str | None = None) -> str:
@@ -90,13 +91,13 @@ def _render_form(
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def game_create(request: HttpRequest) -> HttpResponse:
-    _check_can_post(request.user)
+    check_can_post(request.user)
     if request.method != "POST":
         return _render_form(request, GameForm(), mode="create")
     form = GameForm(request.POST)
     if not form.is_valid():
         return _render_form(request, form, mode="create")
-    game = create_game(form.save(commit=False), actor=request.user)
+    game = services.create_game(form.save(commit=False), actor=request.user)
     action = form.cleaned_data["action"]
     if action in PUBLISH_ACTIONS:
         elsewhere = _publish(
@@ -104,7 +105,17 @@ def game_create(request: HttpRequest) -> HttpResponse:
         )
         if elsewhere:
             return redirect(elsewhere)
-        messages.success(request, _("Announcement %(name)s posted.") % {"name": game.name})
+        messages.success(
+            request,
+            _posted(
+                _("Announcement %(name)s posted.") % {"name": game.name},
+                _(
+                    "Announcement %(name)s recorded and published: offline mode, nothing was "
+                    "sent to Discord."
+                )
+                % {"name": game.name},
+            ),
+        )
     else:
         messages.success(request, _("Announcement %(name)s saved.") % {"name": game.name})
     return redirect(game)
@@ -114,7 +125,7 @@ def game_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def game_edit(request: HttpRequest, slug: str) -> HttpResponse:
     game = get_managed_game(request, slug)
-    if game.status == GameStatus.ARCHIVED:
+    if game.is_archived:
         messages.error(request, _("An archived announcement can no longer be edited."))
         return redirect(game)
 
@@ -138,9 +149,12 @@ def game_edit(request: HttpRequest, slug: str) -> HttpResponse:
         return _render_form(request, form, mode="edit", game=game)
     was_draft = game.is_draft
     try:
-        game = update_game(form.save(commit=False), actor=request.user)
-    except ValidationError as error:  # archived in the meantime
-        messages.error(request, " ".join(error.messages))
+        game = services.update_game(form.save(commit=False), actor=request.user)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):  # about what was typed: the form shows it
+            form.add_error(None, error)
+            return _render_form(request, form, mode="edit", game=game)
+        messages.error(request, " ".join(error.messages))  # archived in the meantime
         return redirect(game)
     action = form.cleaned_data["action"]
     if was_draft and game.is_draft and action in PUBLISH_ACTIONS:
@@ -153,7 +167,10 @@ def game_edit(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             _("Announcement edited and opened.")
             if action == OPEN_SILENT
-            else _("Announcement edited and posted."),
+            else _posted(
+                _("Announcement edited and posted."),
+                _("Announcement edited and published: offline mode, nothing was sent to Discord."),
+            ),
         )
     else:
         messages.success(request, _("Announcement edited."))
@@ -164,7 +181,7 @@ def game_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def game_clone(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_managed_game(request, slug)
-    _check_can_post(request.user)
+    check_can_post(request.user)
     messages.info(request, _("You are cloning an announcement."))
     return _render_form(request, GameForm(initial=clone_initial(source)), mode="clone")
 
@@ -175,11 +192,22 @@ def _change_status(request: HttpRequest, game: Game, form: GameStatusForm) -> st
     actor = request.user
     name = game.name
     try:
-        if status == "publish":
+        if status in PUBLISH_STATUSES:
             services.publish_game(
-                game, actor=actor, allow_past_date=form.cleaned_data["confirm_past_date"]
+                game,
+                actor=actor,
+                silent=status == OPEN_SILENT,
+                allow_past_date=form.cleaned_data["confirm_past_date"],
             )
-            messages.success(request, _("Announcement published successfully."))
+            messages.success(
+                request,
+                _("Announcement opened without announcement.")
+                if status == OPEN_SILENT
+                else _posted(
+                    _("Announcement published successfully."),
+                    _("Announcement published: offline mode, nothing was sent to Discord."),
+                ),
+            )
         elif status == "open":
             services.reopen_game(game, actor=actor)
             messages.success(request, _("Announcement %(name)s opened.") % {"name": name})
@@ -192,7 +220,7 @@ def _change_status(request: HttpRequest, game: Game, form: GameStatusForm) -> st
             )
             messages.success(request, _("Announcement %(name)s archived.") % {"name": name})
         else:
-            services.delete_game(game, actor=actor)
+            services.delete_game(game, actor=actor, any_status=can_delete_any(actor))
             # The game's audit trail goes with it: the deletion itself is kept in the admin log.
             LogEntry.objects.log_actions(actor.pk, [game], DELETION, single_object=True)
             messages.success(request, _("Announcement deleted successfully."))
@@ -200,7 +228,7 @@ def _change_status(request: HttpRequest, game: Game, form: GameStatusForm) -> st
     except ValidationError as error:
         if getattr(error, "code", None) == "past_date":
             messages.warning(request, " ".join(error.messages))
-            return _edit_url(game, "open")
+            return _edit_url(game, OPEN_SILENT if status == OPEN_SILENT else "open")
         messages.error(request, " ".join(error.messages))
     return game.get_absolute_url()
 

@@ -7,8 +7,7 @@ an htmx request (live filtering, pager) gets only the `results` partial of the s
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Now
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -16,37 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from catalog.models import ClubSettings, GameType, SpecialEvent
+from games.access import can_post, may_have_drafts
 from games.filters import ALL_STATUSES, GameFilterForm
-from games.models import (
-    Game,
-    GameQuerySet,
-    GameSession,
-    GameStatus,
-    Registration,
-    RegistrationState,
-)
-from games.views.access import can_post
-
-
-def with_card_data(games: GameQuerySet) -> GameQuerySet:
-    """Everything a card shows, fetched with the games (no query per card).
-
-    The date shown is the next session, else the last one, else the game's date.
-    """
-    sessions = GameSession.objects.filter(game=OuterRef("pk"))
-    next_start = sessions.filter(start__gte=Now()).order_by("start").values("start")[:1]
-    last_start = sessions.filter(start__lt=Now()).order_by("-start").values("start")[:1]
-    return (
-        games.select_related("gm", "system", "vtt", "special_event")
-        .with_player_count()
-        .annotate(
-            waitlist_count=Count(
-                "registrations", filter=Q(registrations__state=RegistrationState.WAITLISTED)
-            ),
-            shown_date=Coalesce(Subquery(next_start), Subquery(last_start), F("date")),
-        )
-        .order_by()
-    )
+from games.models import Game, GameQuerySet, GameStatus, Registration
 
 
 def cards(games: GameQuerySet, start: int, stop: int) -> list[Game]:
@@ -58,7 +29,7 @@ def cards(games: GameQuerySet, start: int, stop: int) -> list[Game]:
     chosen = list(games.in_listing_order().values_list("pk", flat=True)[start:stop])
     if not chosen:
         return []
-    found = {game.pk: game for game in with_card_data(games.filter(pk__in=chosen))}
+    found = {game.pk: game for game in games.filter(pk__in=chosen).with_card_data()}
     return [found[pk] for pk in chosen if pk in found]
 
 
@@ -71,10 +42,6 @@ class CardPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         return self._get_page(cards(self.object_list, bottom, top), number, self)
-
-
-def _sees_drafts(user) -> bool:
-    return can_post(user) or (user.is_authenticated and user.has_perm("games.change_game"))
 
 
 @require_safe
@@ -99,7 +66,7 @@ def _game_list(
     show_my_state: bool = False,
 ) -> HttpResponse:
     """Filter, order and paginate a base set of games, then render the page or its results."""
-    form = GameFilterForm(request.GET, defaults=defaults, drafts=_sees_drafts(request.user))
+    form = GameFilterForm(request.GET, defaults=defaults, drafts=may_have_drafts(request.user))
     games = form.filter_games(games.visible_to(request.user))
     paginator = CardPaginator(games, ClubSettings.load().games_per_page)
     page = paginator.get_page(form.page_number)
