@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import SpecialEventFactory, SystemFactory, VttFactory
-from games.models import Game, GameEvent, GameEventAction, GameSession, Registration
+from games.models import Game, GameEvent, GameEventAction
 from games.tests.factories import (
     GameEventFactory,
     GameFactory,
@@ -94,15 +94,21 @@ def test_game_change_and_add_views_render(client, staff):
     ("model", "factory"),
     [("gamesession", GameSessionFactory), ("registration", RegistrationFactory)],
 )
-def test_session_and_registration_views_render(client, staff, model, factory):
+def test_session_and_registration_admins_are_read_only(client, staff, model, factory):
+    # Both change through the services only (Discord access and notices go with them).
     client.force_login(staff)
     obj = factory()
+    change_url = reverse(f"admin:games_{model}_change", args=[obj.pk])
 
-    change = client.get(reverse(f"admin:games_{model}_change", args=[obj.pk]))
+    change = client.get(change_url)
+    edit = client.post(change_url, {"state": "waitlisted"})
     add = client.get(reverse(f"admin:games_{model}_add"))
+    delete = client.post(reverse(f"admin:games_{model}_delete", args=[obj.pk]), {"post": "yes"})
 
     assert change.status_code == 200
-    assert add.status_code == 200
+    assert 'name="_save"' not in change.content.decode()
+    assert (edit.status_code, add.status_code, delete.status_code) == (403, 403, 403)
+    assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
 def _split(moment: datetime.datetime, name: str) -> dict:
@@ -155,20 +161,30 @@ def _game_data(gm, system, sessions=(), **changes) -> dict:
     return data
 
 
-def test_game_add_saves_game_with_generated_slug(client, staff, gm):
+def test_game_add_creates_a_draft_through_the_service(client, staff, gm):
     client.force_login(staff)
     sessions = [(FIRST_SESSION, FIRST_SESSION + datetime.timedelta(hours=4))]
+    # Status, slug, Discord ids and sessions are not the add form's: whatever is posted.
+    forged = {
+        "status": "open",
+        "slug": "forged",
+        "discord_message_id": "970000000000000001",
+    }
 
     response = client.post(
-        reverse("admin:games_game_add"), _game_data(gm, SystemFactory(), sessions)
+        reverse("admin:games_game_add"), _game_data(gm, SystemFactory(), sessions, **forged)
     )
 
     assert response.status_code == 302
     game = Game.objects.get()
+    assert (game.status, game.closed_reason, game.gm) == ("draft", "", gm)
     assert game.slug == "la-quete-du-graal-par-gaston"
+    assert game.discord_message_id == ""
     assert game.classification == {"action": 2, "investigation": 1, "interaction": 1, "horror": 0}
     assert game.ambience == ["chill", "epic"]
-    assert list(game.sessions.values_list("start", "end")) == sessions
+    assert not game.sessions.exists()
+    [created] = game.events.all()
+    assert (created.action, created.actor) == (GameEventAction.CREATE, staff)
 
 
 def test_game_add_keeps_empty_classification(client, staff, gm):
@@ -234,83 +250,42 @@ def test_game_add_refuses_partial_classification(client, staff, gm):
     assert not Game.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("sessions", "message"),
-    [
-        (
-            [(BAD_START, FIRST_SESSION)],
-            "La session doit se terminer après son début.",
-        ),
-        (
-            [(FIRST_SESSION, FIRST_SESSION + datetime.timedelta(hours=25))],
-            "Une session ne peut pas durer plus de 24 heures.",
-        ),
-    ],
-)
-def test_game_add_refuses_invalid_session(client, staff, gm, sessions, message):
-    client.force_login(staff)
-
-    response = client.post(
-        reverse("admin:games_game_add"), _game_data(gm, SystemFactory(), sessions)
-    )
-
-    assert response.status_code == 200
-    (session_formset,) = [
-        inline.formset
-        for inline in response.context["inline_admin_formsets"]
-        if inline.formset.prefix == "sessions"
-    ]
-    assert session_formset.errors == [{"end": [message]}]
-    assert not Game.objects.exists()
-    assert not GameSession.objects.exists()
-
-
-def test_game_add_refuses_overlapping_sessions(client, staff, gm):
-    client.force_login(staff)
-    sessions = [
-        (FIRST_SESSION, FIRST_SESSION + datetime.timedelta(hours=4)),
-        (BAD_START, BAD_START + datetime.timedelta(hours=2)),
-    ]
-
-    response = client.post(
-        reverse("admin:games_game_add"), _game_data(gm, SystemFactory(), sessions)
-    )
-
-    assert response.status_code == 200
-    assert "Cette session chevauche une autre session de la partie." in response.content.decode()
-    assert not Game.objects.exists()
-    assert not GameSession.objects.exists()
-
-
-def test_game_change_refuses_session_overlapping_a_saved_one(client, staff):
+def test_game_change_ignores_posted_sessions(client, staff):
     client.force_login(staff)
     game = GameFactory(date=FIRST_SESSION)
-    GameSessionFactory(
-        game=game, start=FIRST_SESSION, end=FIRST_SESSION + datetime.timedelta(hours=4)
-    )
-    saved = game.sessions.get()
+    saved = GameSessionFactory(game=game)
     data = _game_data(
         game.gm,
         game.system,
         [(saved.start, saved.end), (BAD_START, BAD_START + datetime.timedelta(hours=2))],
         name=game.name,
-        slug=game.slug,
-        status=game.status,
     )
     data.update(
         {"sessions-INITIAL_FORMS": "1", "sessions-0-id": saved.pk, "sessions-0-game": game.pk}
     )
+    data.update(_split(FIRST_SESSION + datetime.timedelta(days=1), "sessions-0-start"))
 
     response = client.post(reverse("admin:games_game_change", args=[game.pk]), data)
 
-    assert response.status_code == 200
-    assert "Cette session chevauche une autre session de la partie." in response.content.decode()
-    assert game.sessions.count() == 1
+    assert response.status_code == 302
+    assert list(game.sessions.values_list("start", "end")) == [(saved.start, saved.end)]
+
+
+def test_game_change_links_the_game_page_for_sessions_and_players(client, staff):
+    client.force_login(staff)
+    game = GameFactory(slug="la-partie-par-gaston")
+
+    response = client.get(reverse("admin:games_game_change", args=[game.pk]))
+
+    assert (
+        "Les sessions et les joueur·euses ne se modifient pas ici : faites-le sur "
+        '<a href="/annonces/la-partie-par-gaston/">la page de la partie</a>'
+    ) in response.content.decode()
 
 
 def test_game_change_refuses_special_event_campaign(client, staff):
     client.force_login(staff)
-    game = GameFactory()
+    game = GameFactory(draft=True)
     data = _game_data(
         game.gm,
         game.system,
@@ -420,25 +395,6 @@ def test_game_event_list_links_game_and_searches_slug(client, staff):
     assert f'<a href="{link}">les-brumes-par-gaston</a>' in response.content.decode()
 
 
-def test_registration_admin_refuses_duplicate(client, staff, player):
-    client.force_login(staff)
-    registration = RegistrationFactory(player=player)
-
-    response = client.post(
-        reverse("admin:games_registration_add"),
-        {
-            "game": registration.game_id,
-            "player": player.pk,
-            "state": "registered",
-            **_split(timezone.now(), "created_at"),
-            "added_by": "",
-        },
-    )
-
-    assert response.status_code == 200
-    assert Registration.objects.count() == 1
-
-
 class _FormFields(HTMLParser):
     """What a browser would submit from the page's main form, untouched."""
 
@@ -509,27 +465,28 @@ def test_game_change_form_saves_unchanged(client, staff):
     url = reverse("admin:games_game_change", args=[game.pk])
 
     data = _submitted(client.get(url).content.decode(), "game_form")
-    data["name"] = ["Nouveau titre"]
-    response = client.post(url, data)
+    data["description"] = ["Une autre histoire."]
+    response = client.post(url, {**data, "_save": "Enregistrer"})
 
     assert response.status_code == 302
     game.refresh_from_db()
-    assert game.name == "Nouveau titre"
+    assert game.description == "Une autre histoire."
     assert game.classification == {"action": 1, "investigation": 2, "interaction": 0, "horror": 1}
     assert game.ambience == ["serious"]
-    assert (game.sessions.count(), game.registrations.count(), game.events.count()) == (1, 2, 2)
+    # The two events, and the edit's own line.
+    assert (game.sessions.count(), game.registrations.count(), game.events.count()) == (1, 2, 3)
 
 
-def test_game_change_requires_slug(client, staff):
+def test_game_change_keeps_the_slug(client, staff):
+    # Announcements posted on Discord link to it.
     client.force_login(staff)
     game = GameFactory(slug="la-partie-par-gaston")
 
     response = client.post(
         reverse("admin:games_game_change", args=[game.pk]),
-        _game_data(game.gm, game.system, name=game.name, slug="", status=game.status),
+        _game_data(game.gm, game.system, name=game.name, slug="autre-adresse"),
     )
 
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors["slug"] == ["Ce champ est obligatoire."]
+    assert response.status_code == 302
     game.refresh_from_db()
     assert game.slug == "la-partie-par-gaston"

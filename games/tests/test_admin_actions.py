@@ -1,5 +1,7 @@
 """Game admin actions: the site's lifecycle services, one game at a time, with per-game refusals."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
@@ -9,10 +11,10 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from games.models import ClosedReason, Game, GameEvent, GameStatus
-from games.tests.factories import GameFactory, RegistrationFactory
+from games.models import ClosedReason, Game, GameEvent, GameStatus, Registration
+from games.tests.factories import GameFactory, GameSessionFactory, RegistrationFactory
 from questmaster.discord.client import DiscordClient
-from questmaster.discord.models import DiscordEffect, EffectKind, EffectStatus
+from questmaster.discord.models import DiscordEffect, EffectKind
 from questmaster.discord.outbox import run_pending
 from trophies.models import TROPHY_OS, TROPHY_OS_GM, UserTrophy
 
@@ -116,9 +118,18 @@ def test_reopen_reopens_and_explains_each_refusal(admin_client):
     )
 
 
+def _played(game: Game) -> None:
+    """A session of `game` that has ended: the archive gives badges for played games only."""
+    end = timezone.now() - datetime.timedelta(hours=1)
+    GameSessionFactory(game=game, start=end - datetime.timedelta(hours=3), end=end)
+
+
 def test_archive_with_badges_awards_them_and_records_the_clean_up(admin_client, reserved_trophies):
     game = _announced()
-    player = RegistrationFactory(game=game).player
+    player = RegistrationFactory(
+        game=game, created_at=timezone.now() - datetime.timedelta(days=2)
+    ).player
+    _played(game)
 
     response = _act(admin_client, "archive_with_badges", game)
 
@@ -150,6 +161,7 @@ def test_archive_without_badges_awards_none_and_refuses_drafts(admin_client, res
 
 def test_archiving_twice_awards_badges_once(admin_client, reserved_trophies):
     game = _announced()
+    _played(game)
 
     _act(admin_client, "archive_with_badges", game, follow=True)  # shows its messages
     again = _act(admin_client, "archive_with_badges", game)
@@ -166,11 +178,7 @@ def test_republish_records_a_refresh_for_announced_games_only(admin_client):
     response = _act(admin_client, "republish_announcement", announced, never_announced, archived)
 
     [refresh] = _effects(EffectKind.REFRESH_ANNOUNCEMENT)
-    assert (refresh.game, refresh.created_by, refresh.status) == (
-        announced,
-        admin_client.user,
-        EffectStatus.PENDING,
-    )
+    assert (refresh.game, refresh.created_by) == (announced, admin_client.user)
     no_announcement = gettext("This game has no announcement on Discord to republish.")
     assert sorted(_flashes(response)) == sorted(
         [
@@ -264,9 +272,201 @@ def test_editor_sees_the_lifecycle_actions_but_not_delete(game_editor):
     actions = game_editor.get(reverse(CHANGELIST)).context["action_form"].fields["action"]
 
     assert [value for value, _label in actions.choices if value] == [
+        "publish_announcement",
+        "open_silently",
         "close_registrations",
         "reopen_registrations",
         "archive_with_badges",
         "archive_without_badges",
         "republish_announcement",
     ]
+
+
+def test_publish_announces_drafts_and_refuses_published_games(admin_client):
+    draft = GameFactory(draft=True)
+    announced = _announced()
+
+    response = _act(admin_client, "publish_announcement", draft, announced)
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.closed_reason) == (GameStatus.OPEN, "")
+    assert draft.published_at is not None
+    assert list(draft.sessions.values_list("start", flat=True)) == [draft.date]
+    assert [e.game for e in _effects(EffectKind.SETUP_GAME)] == [draft]
+    assert [e.game for e in _effects(EffectKind.ANNOUNCE)] == [draft]
+    assert Game.objects.get(pk=announced.pk).status == GameStatus.OPEN
+    assert sorted(_flashes(response)) == sorted(
+        [
+            _refused(announced, NOT_POSSIBLE.format("ouverte")),
+            gettext("%(count)d game(s) published on Discord.") % {"count": 1},
+        ]
+    )
+
+
+def test_publish_refuses_a_past_date_with_its_reason(admin_client):
+    draft = GameFactory(draft=True, date=timezone.now() - datetime.timedelta(days=1))
+
+    response = _act(admin_client, "publish_announcement", draft)
+
+    assert Game.objects.get(pk=draft.pk).status == GameStatus.DRAFT
+    [message] = _flashes(response)
+    assert message.startswith(f"{draft} : La date de la partie est dans le passé")
+
+
+def test_open_silently_opens_without_announcement(admin_client):
+    draft = GameFactory(draft=True)
+
+    response = _act(admin_client, "open_silently", draft)
+
+    draft.refresh_from_db()
+    assert (draft.status, draft.closed_reason) == (GameStatus.CLOSED, ClosedReason.SILENT)
+    assert [e.game for e in _effects(EffectKind.SETUP_GAME)] == [draft]
+    assert _effects(EffectKind.ANNOUNCE) == []
+    assert _flashes(response) == [
+        gettext("%(count)d game(s) opened without announcement.") % {"count": 1}
+    ]
+
+
+# --- the same actions on a game's change page ------------------------------------------------
+
+
+def _page_actions(client, game: Game) -> list[str]:
+    response = client.get(reverse("admin:games_game_change", args=[game.pk]))
+    assert response.status_code == 200
+    action_form = response.context["action_form"]
+    if action_form is None:
+        return []
+    return [value for value, _label in action_form.fields["action"].choices if value]
+
+
+def test_change_page_offers_the_actions_the_status_allows(admin_client):
+    draft = GameFactory(draft=True)
+    open_game = _announced()
+    silent = GameFactory(status=GameStatus.CLOSED, closed_reason=ClosedReason.SILENT)
+    archived = _announced(archived=True)
+
+    assert _page_actions(admin_client, draft) == ["publish_announcement", "open_silently"]
+    assert _page_actions(admin_client, open_game) == [
+        "close_registrations",
+        "archive_with_badges",
+        "archive_without_badges",
+        "republish_announcement",
+    ]
+    assert _page_actions(admin_client, silent) == [
+        "publish_announcement",
+        "archive_with_badges",
+        "archive_without_badges",
+    ]
+    assert _page_actions(admin_client, archived) == []
+
+
+def test_change_page_action_runs_the_service(admin_client):
+    game = _announced()
+    url = reverse("admin:games_game_change", args=[game.pk])
+
+    response = admin_client.post(
+        url, {"CHANGE_FORM-action": "close_registrations", "_selected_action": [game.pk]}
+    )
+
+    assert response.status_code == 302
+    assert response.url == url
+    game.refresh_from_db()
+    assert (game.status, game.closed_reason) == (GameStatus.CLOSED, ClosedReason.MANUAL)
+    assert [e.game for e in _effects(EffectKind.REFRESH_ANNOUNCEMENT)] == [game]
+    assert _flashes(response) == [
+        gettext("%(count)d game(s) closed to registrations.") % {"count": 1}
+    ]
+
+
+def test_change_page_action_refused_by_the_service_says_why(admin_client):
+    draft = GameFactory(draft=True)
+
+    response = admin_client.post(
+        reverse("admin:games_game_change", args=[draft.pk]),
+        {"CHANGE_FORM-action": "archive_without_badges", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+
+    assert Game.objects.get(pk=draft.pk).status == GameStatus.DRAFT
+    assert _refused(draft, NOT_POSSIBLE.format("brouillon")) in response.content.decode()
+
+
+# --- registrations: removed or selected through the services ---------------------------------
+
+REGISTRATIONS = "admin:games_registration_changelist"
+
+
+def _act_on_registrations(client, action: str, *registrations):
+    return client.post(
+        reverse(REGISTRATIONS),
+        {"action": action, "_selected_action": [r.pk for r in registrations]},
+    )
+
+
+def test_remove_from_game_gives_the_seat_to_the_waiting_list(admin_client):
+    game = _announced(party_size=1, status=GameStatus.CLOSED, closed_reason=ClosedReason.FULL)
+    seated = RegistrationFactory(game=game)
+    waiting = RegistrationFactory(game=game, state="waitlisted")
+
+    response = _act_on_registrations(admin_client, "remove_from_game", seated)
+
+    assert not game.registrations.filter(pk=seated.pk).exists()
+    waiting.refresh_from_db()
+    assert waiting.state == "registered"
+    [revoke] = _effects(EffectKind.REVOKE_ACCESS)
+    assert (revoke.game, revoke.payload["user_id"]) == (game, seated.player.discord_id)
+    [grant] = _effects(EffectKind.GRANT_ACCESS)
+    assert grant.payload["user_id"] == waiting.player.discord_id
+    assert GameEvent.objects.filter(
+        game=game, action="unregister", actor=admin_client.user, subject=seated.player
+    ).exists()
+    assert _flashes(response) == [
+        gettext("%(count)d player(s) removed from their game.") % {"count": 1}
+    ]
+
+
+def test_remove_from_game_refuses_archived_games(admin_client):
+    registration = RegistrationFactory(game=_announced(archived=True))
+
+    response = _act_on_registrations(admin_client, "remove_from_game", registration)
+
+    assert Registration.objects.filter(pk=registration.pk).exists()
+    assert _flashes(response) == [
+        _refused(registration, "Impossible de gérer les joueur·euses d'une partie archivée.")
+    ]
+
+
+def test_select_candidates_seats_candidates_only(admin_client):
+    game = _announced(party_selection=True)
+    candidate = RegistrationFactory(game=game, state="candidate")
+    seated = RegistrationFactory(game=game)
+
+    response = _act_on_registrations(admin_client, "select_candidates", candidate, seated)
+
+    candidate.refresh_from_db()
+    assert (candidate.state, candidate.added_by) == ("registered", admin_client.user)
+    assert [e.payload["user_id"] for e in _effects(EffectKind.GRANT_ACCESS)] == [
+        candidate.player.discord_id
+    ]
+    assert sorted(_flashes(response)) == sorted(
+        [
+            _refused(seated, "Cette personne n'est pas candidate à cette partie."),
+            gettext("%(count)d candidate(s) taken into the party.") % {"count": 1},
+        ]
+    )
+
+
+def test_registration_actions_need_the_change_game_permission(client):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_registration", "delete_registration"])
+    )
+    client.force_login(viewer)
+    registration = RegistrationFactory(game=_announced())
+
+    listing = client.get(reverse(REGISTRATIONS))
+    _act_on_registrations(client, "remove_from_game", registration)
+
+    assert listing.status_code == 200
+    assert "remove_from_game" not in listing.content.decode()
+    assert Registration.objects.filter(pk=registration.pk).exists()
