@@ -2,24 +2,38 @@
 
 from collections import Counter
 
-from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
 from accounts.models import DiscordRoleGroup, User
-from accounts.services import RoleIds, refresh_member
+from accounts.services import (
+    Deactivation,
+    RoleIds,
+    deactivate_member,
+    delete_member,
+    reactivate_member,
+    refresh_member,
+)
 from catalog.models import ClubSettings
-from games.models import Game
+from games.models import Game, Registration
+from questmaster.discord import is_offline
 from questmaster.discord.client import DiscordClient
 from trophies.models import UserTrophy
 
@@ -138,8 +152,17 @@ class UserAdmin(auth_admin.UserAdmin):
             },
         ),
     )
-    # The roles mirror Discord and are overwritten at the next profile refresh.
-    readonly_fields = ("avatar_preview", "is_player", "is_gm", "roles_synced_at", "games_panel")
+    # The roles mirror Discord and are overwritten at the next profile refresh. Activity is
+    # changed only through the deactivate / reactivate actions, which free the member's seats.
+    readonly_fields = (
+        "avatar_preview",
+        "is_player",
+        "is_gm",
+        "not_player_as_of",
+        "is_active",
+        "roles_synced_at",
+        "games_panel",
+    )
     list_display = (
         "discord_id",
         "display_name",
@@ -153,7 +176,7 @@ class UserAdmin(auth_admin.UserAdmin):
     search_fields = ("discord_id", "display_name", "username")
     ordering = ("display_name",)
     inlines = [UserTrophyInline]
-    actions = ["mark_inactive", "reactivate", "refresh_from_discord"]
+    actions = ["deactivate", "reactivate", "refresh_from_discord"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
@@ -202,30 +225,162 @@ class UserAdmin(auth_admin.UserAdmin):
             gettext("As player (%(count)d)") % {"count": as_player},
         )
 
-    @admin.action(description=_("Mark inactive"), permissions=["change"])
-    def mark_inactive(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        # Keep the original date of members already marked inactive.
-        count = queryset.filter(not_player_as_of__isnull=True).update(
-            not_player_as_of=timezone.now()
-        )
+    def get_urls(self):
+        deactivate = self.admin_site.admin_view(self.deactivate_view)
+        return [
+            path("<path:object_id>/deactivate/", deactivate, name="accounts_user_deactivate"),
+            *super().get_urls(),
+        ]
+
+    def _report_deactivations(self, request: HttpRequest, outcomes: list[Deactivation]) -> None:
+        removed = sum(outcome.registrations_removed for outcome in outcomes)
         self.message_user(
             request,
-            gettext("%(count)d member(s) marked inactive.") % {"count": count},
+            gettext(
+                "%(count)d member(s) deactivated; %(registrations)d registration(s) in live "
+                "games removed."
+            )
+            % {
+                "count": sum(outcome.newly_inactive for outcome in outcomes),
+                "registrations": removed,
+            },
             messages.SUCCESS,
         )
+        for outcome in outcomes:
+            if outcome.live_games_run:
+                self.message_user(
+                    request,
+                    gettext(
+                        "%(name)s still runs %(count)d live game(s): hand them over to another "
+                        "GM or archive them."
+                    )
+                    % {"name": outcome.member, "count": outcome.live_games_run},
+                    messages.WARNING,
+                )
+
+    def _deactivate(self, request: HttpRequest, member: User) -> Deactivation | None:
+        try:
+            outcome = deactivate_member(member, actor=request.user)
+        except ValidationError as error:
+            self.message_user(
+                request,
+                gettext("%(name)s was not deactivated: %(reason)s")
+                % {"name": member, "reason": " ".join(error.messages)},
+                messages.ERROR,
+            )
+            return None
+        self.log_change(
+            request,
+            member,
+            gettext("Deactivated; %(count)d registration(s) in live games removed.")
+            % {"count": outcome.registrations_removed},
+        )
+        return outcome
+
+    @admin.action(
+        description=_("Deactivate (frees their seats in live games)"), permissions=["change"]
+    )
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        # One transaction per member: a refusal for one does not undo the others.
+        outcomes = [self._deactivate(request, member) for member in queryset]
+        self._report_deactivations(request, [outcome for outcome in outcomes if outcome])
+
+    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
+    def deactivate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's way out for a member: what deactivating does, then do it."""
+        member = self.get_object(request, unquote(object_id))
+        if member is None:
+            raise Http404
+        if not self.has_change_permission(request, member):
+            raise PermissionDenied
+        change_url = reverse("admin:accounts_user_change", args=[member.pk])
+        if request.method == "POST":
+            if outcome := self._deactivate(request, member):
+                self._report_deactivations(request, [outcome])
+            return redirect(change_url)
+        live_games = Game.objects.live()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Deactivate %(name)s") % {"name": member},
+            "subtitle": None,
+            "opts": self.opts,
+            "original": member,
+            "change_url": change_url,
+            "registrations": Registration.objects.filter(player=member, game__in=live_games)
+            .select_related("game")
+            .order_by("game__date", "pk"),
+            "games_run": live_games.filter(gm=member).order_by("date", "pk"),
+            "is_self": member.pk == request.user.pk,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/accounts/user/deactivate.html", context)
 
     @admin.action(description=_("Reactivate"), permissions=["change"])
     def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        count = queryset.filter(not_player_as_of__isnull=False).update(not_player_as_of=None)
+        members = list(queryset.exclude(not_player_as_of__isnull=True, is_active=True))
+        for member in members:
+            reactivate_member(member)
+            self.log_change(request, member, gettext("Reactivated."))
         self.message_user(
             request,
-            gettext("%(count)d member(s) reactivated.") % {"count": count},
+            gettext("%(count)d member(s) reactivated.") % {"count": len(members)},
             messages.SUCCESS,
         )
 
+    # --- deletion: superusers only, and never a member with games or registrations -------------
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Registrations would cascade: a seat freed behind the waiting list's back, without
+        # revoking Discord access, or an archived game's history lost. They protect the member
+        # like the games they run (`Game.gm` is PROTECT), and the page offers deactivation.
+        registrations = (
+            Registration.objects.filter(player__in=list(objs))
+            .select_related("game", "player")
+            .order_by("player", "pk")
+        )
+        # Registrations are never deleted from here (no permission even for superusers): with
+        # them listed as protected, say that rather than "missing permission".
+        perms_needed = perms_needed - {Registration._meta.verbose_name}
+        label = capfirst(Registration._meta.verbose_name)
+        protected = [
+            *protected,
+            *(
+                format_html(
+                    '{}: <a href="{}">{}</a>',
+                    label,
+                    reverse("admin:games_game_change", args=[registration.game_id]),
+                    registration,
+                )
+                for registration in registrations
+            ),
+        ]
+        return deleted, model_count, perms_needed, protected
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            # Something was added between the confirmation page and the delete.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect("admin:accounts_user_change", object_id)
+
+    def delete_model(self, request, obj):
+        delete_member(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset:
+            try:
+                delete_member(member, actor=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
     @admin.action(description=_("Refresh from Discord"), permissions=["change"])
     def refresh_from_discord(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        if settings.DISCORD_OFFLINE:
+        if is_offline():
             self.message_user(
                 request,
                 gettext("Discord offline mode: profiles cannot be refreshed."),

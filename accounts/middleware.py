@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.services import RoleIds, is_operator_account, refresh_member
 from catalog.models import ClubSettings
+from questmaster.discord import is_offline
 from questmaster.discord.client import DiscordClient, DiscordError
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class StaffRolesRecheckMiddleware:
             and request.path.startswith("/admin/")
             and self._is_stale(user)
             and not is_operator_account(user)
-            and not settings.DISCORD_OFFLINE
+            and not is_offline()
         ):
             self._recheck(user)
         return self.get_response(request)

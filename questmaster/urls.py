@@ -1,14 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from games.views import listing
 
-admin.site.site_header = _("QuestMaster administration")
-admin.site.site_title = "QuestMaster"
-admin.site.index_title = _("Back office")
-admin.site.site_url = "/"
+# `admin.site` is `questmaster.admin_site.QuestMasterAdminSite` (titles, refusal for non-staff),
+# installed through `questmaster.apps.QuestMasterAdminConfig` in INSTALLED_APPS.
 
 urlpatterns = [
     path("", listing.home, name="home"),

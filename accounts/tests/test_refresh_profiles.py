@@ -7,6 +7,9 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from catalog.models import ClubSettings
 from conftest import ADMIN_ROLE, GM_ROLE, PLAYER_ROLE
+from games.models import ClosedReason, GameEventAction, GameStatus, Registration, RegistrationState
+from games.tests.factories import GameFactory, RegistrationFactory
+from questmaster.discord.models import DiscordEffect, EffectKind
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +48,48 @@ def test_member_who_left_is_marked_inactive_and_loses_staff(fake_discord):
     user.refresh_from_db()
     assert user.not_player_as_of is not None
     assert (user.is_player, user.is_staff, user.is_superuser) == (False, False, False)
+
+
+def test_member_who_left_gives_up_their_live_seats(fake_discord):
+    user = UserFactory(discord_id="123456789012345678")
+    game = GameFactory(
+        name="Les Brumes", party_size=1, status=GameStatus.CLOSED, closed_reason=ClosedReason.FULL
+    )
+    RegistrationFactory(game=game, player=user)
+    waiting = RegistrationFactory(game=game, state=RegistrationState.WAITLISTED)
+    archived = RegistrationFactory(player=user, game__archived=True)
+
+    output = run("--batch", "1")  # the member first created comes first
+
+    user.refresh_from_db()
+    assert "1 member(s) checked: 0 updated, 1 gone from the server" in output
+    assert (user.is_active, user.is_player) == (False, False)
+    assert list(Registration.objects.filter(player=user)) == [archived]
+    waiting.refresh_from_db()
+    assert waiting.state == RegistrationState.REGISTERED
+    assert [
+        (effect.kind, effect.payload["user_id"])
+        for effect in DiscordEffect.objects.filter(
+            kind__in=[EffectKind.REVOKE_ACCESS, EffectKind.GRANT_ACCESS]
+        ).order_by("pk")
+    ] == [
+        (EffectKind.REVOKE_ACCESS, user.discord_id),
+        (EffectKind.GRANT_ACCESS, waiting.player.discord_id),
+    ]
+    unregister = game.events.get(action=GameEventAction.UNREGISTER)
+    assert (unregister.actor, unregister.subject) == (None, user)
+
+
+def test_operator_account_missing_from_discord_keeps_its_sign_in(fake_discord):
+    user = UserFactory(
+        discord_id="123456789012345678", is_staff=True, is_superuser=True, password="s3cret!pass"
+    )
+
+    run()
+
+    user.refresh_from_db()
+    assert user.not_player_as_of is not None
+    assert (user.is_active, user.is_staff, user.is_superuser) == (True, True, True)
 
 
 def test_demoted_admin_loses_superuser(fake_discord):
@@ -93,14 +138,16 @@ def test_discord_error_skips_the_member_and_keeps_data(fake_discord):
 
 
 def test_inactive_member_who_came_back_is_reactivated(fake_discord):
-    user = UserFactory(discord_id="123456789012345678", not_player_as_of=timezone.now())
+    user = UserFactory(
+        discord_id="123456789012345678", not_player_as_of=timezone.now(), is_active=False
+    )
     fake_discord.add_member(user.discord_id, "revenu", roles=[PLAYER_ROLE])
 
     run("--inactive")
 
     user.refresh_from_db()
     assert user.not_player_as_of is None
-    assert user.is_player is True
+    assert (user.is_active, user.is_player) == (True, True)
 
 
 def test_offline_mode_is_a_clear_error(settings, db):
@@ -123,8 +170,8 @@ def test_staff_page_rechecks_roles_and_demotion_takes_effect(client, fake_discor
 
     response = client.get("/admin/")
 
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response.status_code == 403
+    assert "Le back-office est réservé au staff du club." in response.content.decode()
     user.refresh_from_db()
     assert user.is_superuser is False
 

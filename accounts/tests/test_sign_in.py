@@ -6,10 +6,14 @@ import httpx
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import DiscordRoleGroup, User
 from accounts.tests.factories import UserFactory
 from conftest import ADMIN_ROLE, GM_ROLE, PLAYER_ROLE
+from games.models import GameEventAction, Registration
+from games.tests.factories import RegistrationFactory
+from questmaster.discord.models import DiscordEffect, EffectKind
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +163,38 @@ def test_member_who_left_is_marked_inactive_and_refused(client, fake_discord):
     assert response.status_code == 403
     assert user.not_player_as_of is not None
     assert user.is_player is False
+
+
+def test_member_who_left_gives_up_their_live_seats_at_the_sign_in_gate(client, fake_discord):
+    user = UserFactory(discord_id=ALICE, is_player=True)
+    live = RegistrationFactory(player=user)
+    archived = RegistrationFactory(player=user, game__archived=True)
+    fake_discord.add_user(ALICE, "alice")
+
+    sign_in(client, fake_discord, ALICE)
+
+    user.refresh_from_db()
+    assert (user.is_active, user.not_player_as_of is not None) == (False, True)
+    assert list(Registration.objects.filter(player=user)) == [archived]
+    revoke = DiscordEffect.objects.get(kind=EffectKind.REVOKE_ACCESS)
+    assert (revoke.game, revoke.payload["user_id"]) == (live.game, ALICE)
+    unregister = live.game.events.get(action=GameEventAction.UNREGISTER)
+    assert (unregister.actor, unregister.subject) == (None, user)
+
+
+def test_deactivated_member_back_on_the_server_signs_in_again(client, fake_discord):
+    user = UserFactory(
+        discord_id=ALICE, is_player=False, is_active=False, not_player_as_of=timezone.now()
+    )
+    fake_discord.add_member(ALICE, "alice", roles=[PLAYER_ROLE])
+
+    response = sign_in(client, fake_discord, ALICE)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    user.refresh_from_db()
+    assert (user.is_active, user.not_player_as_of, user.is_player) == (True, None, True)
+    assert int(client.session["_auth_user_id"]) == user.pk
 
 
 def test_known_member_is_attached_not_duplicated(client, fake_discord):

@@ -12,8 +12,8 @@ from questmaster.discord.client import DiscordClient, DiscordError
 class Command(BaseCommand):
     help = (
         "Re-read a batch of members from Discord (name, avatar, roles, staff flags). Members "
-        "who left the server are marked inactive; with --inactive, inactive members who came "
-        "back are reactivated."
+        "who left the server are deactivated (signed out, removed from live games, the waiting "
+        "lists move up); with --inactive, inactive members who came back are reactivated."
     )
 
     def add_arguments(self, parser):
