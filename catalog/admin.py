@@ -38,6 +38,7 @@ from catalog.models import (
     Vtt,
 )
 from catalog.services import guild_role_count, reconcile_categories
+from questmaster.discord import is_offline
 from questmaster.discord.client import DiscordClient, DiscordError
 
 logger = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class ChannelAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         failed = gettext("Synchronisation with Discord failed.")
-        if discord_messages.is_offline():
+        if is_offline():
             messages.error(
                 request, f"{failed} {gettext('Discord offline mode: no bot token is configured.')}"
             )
@@ -240,8 +241,9 @@ class DiscordMessageAdmin(admin.ModelAdmin):
 
     The add and change views are a composer (the message form, embed and button formsets, a
     preview), not a model form: Discord is called first and the row is written only if Discord
-    accepted the message; a refusal re-renders the form as typed, with Discord's reason.
-    Deleting removes the message on Discord (best effort), then the row.
+    accepted the message; a refusal re-renders the form as typed, with Discord's reason. Offline,
+    the message is saved without being sent, and the flash message says so. Deleting removes the
+    message on Discord (best effort), then the row.
     """
 
     list_display = ("sent_at", "channel_label", "kind", "preview", "sent_by")
@@ -312,18 +314,29 @@ class DiscordMessageAdmin(admin.ModelAdmin):
 
     def _send(self, request, composer: MessageComposer, message: DiscordMessage | None):
         fields = composer.cleaned_message()
+        offline = is_offline()  # then the message is saved only: say so
         if message is None:
             sent = discord_messages.send_message(sent_by=request.user, **fields)
             self.log_addition(request, sent, [{"added": {}}])
-            self.message_user(request, gettext("Message sent."), messages.SUCCESS)
+            self._say_saved(request, gettext("Message sent."), offline=offline)
             return self.response_post_save_add(request, sent)
         before = _message_state(message)
         discord_messages.edit_message(message, **fields)
         after = _message_state(message)
         changed = [label for label, value in before.items() if after[label] != value]
         self.log_change(request, message, [{"changed": {"fields": changed}}])
-        self.message_user(request, gettext("Message updated."), messages.SUCCESS)
+        self._say_saved(request, gettext("Message updated."), offline=offline)
         return self.response_post_save_change(request, message)
+
+    def _say_saved(self, request, done: str, *, offline: bool) -> None:
+        if offline:
+            self.message_user(
+                request,
+                gettext("Message saved: the site is offline, nothing was sent to Discord."),
+                messages.WARNING,
+            )
+        else:
+            self.message_user(request, done, messages.SUCCESS)
 
     def _render_composer(self, request, composer: MessageComposer, message: DiscordMessage | None):
         add = message is None
@@ -358,7 +371,7 @@ class DiscordMessageAdmin(admin.ModelAdmin):
             "preview": composer.preview(),
             "has_post_channels": PostChannel.objects.exists(),
             "can_add_post_channel": request.user.has_perm("catalog.add_postchannel"),
-            "discord_offline": discord_messages.is_offline(),
+            "discord_offline": is_offline(),
             "inline_admin_formsets": [],
             "errors": helpers.AdminErrorList(composer.form, composer.formsets),
             "media": self.media + composer.media,
@@ -425,7 +438,7 @@ ROLE_COUNT_CACHE_SECONDS = 60 * 60
 
 def current_role_count() -> int | None:
     """The guild's number of roles, cached for an hour; None when Discord cannot tell."""
-    if discord_messages.is_offline():
+    if is_offline():
         return None
     count = cache.get(ROLE_COUNT_CACHE_KEY)
     if count is None:

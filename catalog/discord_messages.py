@@ -2,10 +2,14 @@
 
 Unlike the game workflow (recorded in the outbox, applied later by the worker), these call Discord
 synchronously: the author is waiting on the page and needs to know at once whether the message
-went out. Discord always comes first, so a row exists only for a message Discord accepted.
+went out. Online, Discord always comes first, so a row exists only for a message Discord accepted.
+
+Offline (`questmaster.discord.is_offline()`: no bot token), nothing is sent and nothing is
+refused: the message is saved as written, without a Discord id (an edit changes the row only),
+and the caller tells the author so. Once online, saving it again from the admin posts it.
 
 Failures reach the caller as `ValidationError` — a message it can show next to the form: the
-message is invalid, the site is in offline mode, or Discord refused ("Discord error: …").
+message is invalid, or Discord refused ("Discord error: …").
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ from __future__ import annotations
 import logging
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import DiscordMessage, PostChannel
+from questmaster.discord import is_offline
 from questmaster.discord.client import DiscordClient, DiscordError
 from questmaster.discord.validators import color_to_int
 
@@ -31,6 +35,8 @@ DEFAULT_EMBED_COLOR = "#5865f2"  # Discord's "blurple"
 USER_MENTION = re.compile(r"<@!?([0-9]{17,21})>")
 ROLE_MENTION = re.compile(r"<@&([0-9]{17,21})>")
 MENTIONS_MAX = 100  # per list, Discord's limit
+# What an edit writes (besides the Discord id and the time of the edit).
+EDITABLE_FIELDS = ("channel", "channel_discord_id", "channel_label", "content", "embeds", "buttons")
 
 
 # --- payloads -----------------------------------------------------------------------------------
@@ -91,18 +97,6 @@ def _new_message_payload(message: DiscordMessage) -> dict:
 # --- Discord calls ------------------------------------------------------------------------------
 
 
-def is_offline() -> bool:
-    return settings.DISCORD_OFFLINE or not settings.DISCORD_BOT_TOKEN
-
-
-def _bot() -> DiscordClient:
-    if is_offline():
-        raise ValidationError(
-            _("Discord offline mode: no message can be sent to Discord."), code="offline"
-        )
-    return DiscordClient.for_bot()
-
-
 def _discord_error(exc: DiscordError) -> ValidationError:
     # Formatted when shown, so a "%" in Discord's answer is not taken for a placeholder.
     return ValidationError(
@@ -153,12 +147,16 @@ def send_message(
     """Post a new message in `channel`, then store it (with a snapshot of the channel's label).
 
     `nonce` (≤ 25 characters, one per rendered form) makes a double submit come back as the
-    message Discord already created instead of a second post.
+    message Discord already created instead of a second post. Offline: stored only, without a
+    Discord id (`is_offline()` tells the caller).
     """
     message = DiscordMessage(content=content, embeds=embeds, buttons=buttons, sent_by=sent_by)
     _point_at(message, channel)
     message.full_clean(exclude=["discord_message_id"])
-    with _bot() as client:
+    if is_offline():
+        message.save()
+        return message
+    with DiscordClient.for_bot() as client:
         message.discord_message_id = _post(client, message, nonce)
     try:
         with transaction.atomic():
@@ -187,13 +185,18 @@ def edit_message(
 
     In the same channel the message is edited in place (empty content or no embeds clear them).
     In another channel it is posted anew there and the old one deleted (best effort: a failure
-    is logged, the new message stands). A message deleted on Discord by hand is posted again.
+    is logged, the new message stands). A message deleted on Discord by hand, or saved while
+    offline, is posted (again). Offline: the row changes, Discord does not.
     """
     old_channel_id, old_message_id = message.channel_discord_id, message.discord_message_id
     message.content, message.embeds, message.buttons = content, embeds, buttons
     _point_at(message, channel)
     message.full_clean(exclude=["discord_message_id"])
-    with _bot() as client:
+    if is_offline():
+        message.edited_at = timezone.now()
+        message.save(update_fields=[*EDITABLE_FIELDS, "edited_at"])
+        return message
+    with DiscordClient.for_bot() as client:
         if old_message_id and old_channel_id == channel.discord_id:
             try:
                 client.edit_message(channel.discord_id, old_message_id, **_payload(message))
@@ -206,18 +209,7 @@ def edit_message(
             if old_message_id:
                 _delete_quietly(client, old_channel_id, old_message_id)
     message.edited_at = timezone.now()
-    message.save(
-        update_fields=[
-            "channel",
-            "channel_discord_id",
-            "channel_label",
-            "discord_message_id",
-            "content",
-            "embeds",
-            "buttons",
-            "edited_at",
-        ]
-    )
+    message.save(update_fields=[*EDITABLE_FIELDS, "discord_message_id", "edited_at"])
     return message
 
 

@@ -1,17 +1,22 @@
 """Discord categories and the guild's role budget: the jobs `discord_categories` and
-`discord_roles` run (original-domain §7 and §10, contract decisions 9 and 10).
+`discord_roles` run (original-domain §7 and §10, contract decisions 9 and 10), and
+`create_category`, the one way a category is made (by those jobs and by a game's set-up when
+every category of its type is full).
 
-These call Discord directly (they are operator jobs, not a request's side effects), so each one
-takes the bot client it should use. Every write is a conditional UPDATE or happens under a row
-lock, so two runs at once converge to the same state instead of fighting.
+These call Discord directly (operator jobs and outbox handlers, never a request), so each one
+takes the bot client it should use, and none calls Discord inside a transaction. Every write is
+a conditional UPDATE, or happens under the provisioning lock, so two runs at once converge to the
+same state instead of fighting.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from catalog.models import CATEGORY_CAPACITY, Channel, ClubSettings, GameType
@@ -127,17 +132,44 @@ def reconcile_categories(client: DiscordClient, *, dry_run: bool = False) -> lis
 
 # --- provisioning ----------------------------------------------------------------------------
 
+# The provisioning lock: one category creation at a time, whoever asks (the worker setting up a
+# game in a full category, `discord_categories`). A PostgreSQL session-level advisory lock, not a
+# row lock: it is held across a Discord call, and no Discord call runs inside a transaction. A
+# process that dies releases it with its connection. Any number fits; this one is ours.
+PROVISIONING_LOCK_ID = 0x516D_6361_7473  # "Qmcats"
+
+
+@contextmanager
+def provisioning_lock() -> Iterator[None]:
+    """Hold the provisioning lock (PostgreSQL); elsewhere (SQLite, one worker) it is a no-op."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [PROVISIONING_LOCK_ID])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PROVISIONING_LOCK_ID])
+
 
 def _needs_category(game_type: str, threshold: int) -> bool:
     """All categories of the type are at or above the threshold, or there is none."""
     return not Channel.objects.of_type(game_type).filter(size__lt=threshold).exists()
 
 
-def _create_or_adopt(client: DiscordClient, guild_id: str, name: str) -> tuple[str, int]:
-    """The id and channel count of a new category named `name`.
+def _next_category_name(club: ClubSettings, game_type: str) -> str:
+    number = Channel.objects.of_type(game_type).count() + 1
+    return naming.category_name(club.category_name_template(game_type), number)
 
-    An untracked category of that exact name is adopted instead: an earlier run created it,
-    then failed before storing it (Discord answered after a timeout, the database went away).
+
+def _create_or_adopt(client: DiscordClient, guild_id: str, name: str) -> tuple[str, int]:
+    """The id and channel count of a new category named `name`; one or two Discord calls.
+
+    An untracked category of that exact name is adopted instead: an earlier attempt created it,
+    then failed before storing it (the worker died after Discord answered, the database went
+    away).
     """
     tracked = set(Channel.objects.values_list("discord_id", flat=True))
     listing = client.list_channels(guild_id)
@@ -156,38 +188,55 @@ def _create_or_adopt(client: DiscordClient, guild_id: str, name: str) -> tuple[s
     return client.create_category(guild_id, name)["id"], 0
 
 
+def create_category(
+    client: DiscordClient, game_type: str, *, threshold: int = CATEGORY_CAPACITY
+) -> Channel | None:
+    """Create the next category of `game_type` on Discord and track it: the one way to make one.
+
+    Runs under the provisioning lock and re-checks there that every category of the type holds
+    `threshold` channels or more (default: all full), so concurrent callers create one category
+    between them: the later ones find the first one's row and return None. The name comes from
+    the type's template with n = tracked categories of the type + 1; a Discord category of that
+    name that no row tracks is adopted (with the channels it holds) instead of created twice.
+
+    Side effects: Discord calls (list the channels, then create, unless adopted) outside any
+    transaction; a new `Channel` row. Never call it inside `transaction.atomic()`.
+    """
+    with provisioning_lock():
+        if not _needs_category(game_type, threshold):
+            return None
+        club = ClubSettings.load()
+        name = _next_category_name(club, game_type)
+        discord_id, size = _create_or_adopt(client, club.guild_id, name)
+        category = Channel(discord_id=discord_id, name=name, type=game_type, size=size)
+        category.full_clean()
+        category.save()
+    logger.info("Discord category %s (%s) ready for %s games", name, discord_id, game_type)
+    return category
+
+
 def provision_categories(client: DiscordClient, *, dry_run: bool = False) -> list[Channel]:
     """Create a category for each game type whose categories are all (nearly) full.
 
     A type needs one when no tracked category of it has fewer channels than
-    `ClubSettings.discord_category_auto_threshold` (or none exists). The name comes from the
-    type's template with n = number of tracked categories of the type + 1.
+    `ClubSettings.discord_category_auto_threshold` (or none exists); `create_category` makes it
+    (under the provisioning lock, so two runs at once, or a run and a game set-up, create one).
 
-    Side effects (unless `dry_run`): creates the category on Discord (type 4) and stores it
-    with size 0. Two runs at once are serialised on the club settings row (a row lock on
-    PostgreSQL), and the second re-checks after the first committed, so it creates nothing.
-    The Discord call happens under that lock on purpose: it is what makes the check and the
-    creation one step; no request path takes this lock. Returns the categories created (in a
+    Side effects (unless `dry_run`): see `create_category`. Returns the categories created (in a
     dry run: unsaved, without Discord id).
     """
-    ClubSettings.load()  # the row the lock below needs
     created = []
     for game_type in GameType.values:
-        if not _needs_category(game_type, ClubSettings.load().discord_category_auto_threshold):
-            continue  # the common case, decided without a lock
-        with transaction.atomic():
-            club = ClubSettings.objects.select_for_update().get(pk=ClubSettings.SINGLETON_ID)
-            if not _needs_category(game_type, club.discord_category_auto_threshold):
-                continue  # another run provisioned it while we waited for the lock
-            number = Channel.objects.of_type(game_type).count() + 1
-            name = naming.category_name(club.category_name_template(game_type), number)
-            if dry_run:
-                created.append(Channel(discord_id="", name=name, type=game_type, size=0))
-                continue
-            discord_id, size = _create_or_adopt(client, club.guild_id, name)
-            category = Channel(discord_id=discord_id, name=name, type=game_type, size=size)
-            category.full_clean()
-            category.save()
+        club = ClubSettings.load()
+        threshold = club.discord_category_auto_threshold
+        if not _needs_category(game_type, threshold):
+            continue  # the common case, decided without the lock
+        if dry_run:
+            name = _next_category_name(club, game_type)
+            created.append(Channel(discord_id="", name=name, type=game_type, size=0))
+            continue
+        category = create_category(client, game_type, threshold=threshold)
+        if category is not None:
             created.append(category)
     return created
 

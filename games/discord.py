@@ -1,9 +1,18 @@
 """What the game workflow posts on Discord, and the outbox handlers that post it.
 
 Renderers build Discord payloads (texts of original-domain §2.12, Discord timestamps for dates,
-mentions in `content` so they ping). Handlers apply one recorded effect; each is idempotent:
-ids are stored as soon as Discord returns them, lookups by name recover an object created just
-before a crash, messages carry a nonce, and deleting what is already gone counts as done.
+mentions in `content` so they ping). A notice to the players pings exactly the game role and the
+registered players (explicit `allowed_mentions`): nothing a GM types pings anyone else. The staff
+report names its reporter (staff see who reported; the GM's timeline does not).
+
+Handlers apply one recorded effect, outside any transaction (a seat in a category is taken in a
+short one of its own, with no Discord call inside); each is idempotent: every creation (role,
+channel, category) looks up by name first, on the first attempt too, so an object created just
+before a crash is adopted, never made twice; ids are stored as soon as Discord returns them;
+messages carry a nonce; deleting what is already gone, and granting or revoking the access of a
+member who left the server, count as done. Categories are made only by
+`catalog.services.create_category`, under the provisioning lock. Which games get what follows
+the rules on `Game` (`is_live`, `is_archived`, `is_announced`, …), never a status spelled out.
 """
 
 from __future__ import annotations
@@ -16,7 +25,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from catalog.models import CATEGORY_CAPACITY, Channel, ClubSettings, GameType
-from games.models import Game, GameStatus, Restriction
+from catalog.services import create_category
+from games.models import Game, Restriction
 from questmaster.discord import naming
 from questmaster.discord.client import (
     MEMBER_OVERWRITE,
@@ -37,6 +47,8 @@ CANCELLED_SESSION_COLOR = 0xF34242
 REGISTRATION_COLOR = 0x2196F3
 REPORT_COLOR = 0xF34242
 NO_MENTIONS = {"parse": []}
+MENTIONS_MAX = 100  # ids per allowed_mentions list (Discord's limit)
+UNKNOWN_MEMBER_CODES = {10007, 10013}  # "Unknown Member", "Unknown User"
 
 
 def game_url(game: Game) -> str:
@@ -61,12 +73,16 @@ def mentions(game: Game, player_ids: list[str] | None = None) -> str:
     return " ".join(f"<@{pid}>" for pid in player_ids or [])
 
 
-def allowed_mentions_for(game: Game) -> dict:
-    # Only the game's own role and players may be pinged; never @everyone/@here.
-    allowed: dict = {"parse": ["users"]}
-    if game.discord_role_id:
-        allowed["roles"] = [game.discord_role_id]
-    return allowed
+def allowed_mentions_for(game: Game, player_ids: list[str]) -> dict:
+    """Who a game notice may ping: exactly the game role and the registered players.
+
+    Explicit lists and no "parse": a mention typed in the text (another member, another role,
+    @everyone, @here) pings nobody.
+    """
+    return {
+        "users": list(dict.fromkeys(player_ids))[:MENTIONS_MAX],
+        "roles": [game.discord_role_id] if game.discord_role_id else [],
+    }
 
 
 def _restriction_text(game: Game) -> str:
@@ -88,7 +104,8 @@ def _restriction_text(game: Game) -> str:
 
 def announcement(game: Game) -> dict:
     """The public announcement: embed + one link button (original-domain §2.12)."""
-    closed = game.status == GameStatus.CLOSED
+    # Rendered for live games only: not open means closed, by hand or because full.
+    closed = not game.is_open
     title = game.name + (_(" (full)") if closed else "")
     event = game.special_event if game.special_event_id else None
     if event and event.emoji:
@@ -310,24 +327,43 @@ def _ignore_missing(call, *args, **kwargs) -> None:
             raise
 
 
-def _reserve_category(client: DiscordClient, game: Game, guild_id: str) -> Channel:
-    """Take a seat in a category of the game's type with room, creating one when all are full.
+def _take_seat(game: Game, game_type: str) -> Channel | None:
+    """A seat in a category of `game_type` with room, held by the game; None when all are full.
 
-    The size is taken with a conditional UPDATE (size < 50), so two games published at once
-    can never both take the last seat.
+    The seat is taken with a conditional UPDATE (size < 50), so two games set up at once never
+    both take the last one, in a short transaction with the game's pointer to it, so a seat is
+    never taken without a game holding it. No Discord call in there.
+    """
+    for category in Channel.objects.of_type(game_type).with_room().order_by("size", "pk"):
+        with transaction.atomic():
+            taken = Channel.objects.filter(pk=category.pk, size__lt=CATEGORY_CAPACITY).update(
+                size=F("size") + 1
+            )
+            if taken:
+                _save(game, discord_category=category)
+                return category
+    return None
+
+
+def _reserve_category(client: DiscordClient, game: Game) -> Channel:
+    """A seat for the game's channel, in a new category when every one of its type is full.
+
+    The new category comes from `catalog.services.create_category`, outside any transaction and
+    under the provisioning lock: games set up at once in full categories share one new category.
     """
     game_type = GameType.ONESHOT if game.special_event_id else game.type
-    for category in Channel.objects.of_type(game_type).with_room().order_by("size", "pk"):
-        taken = Channel.objects.filter(pk=category.pk, size__lt=CATEGORY_CAPACITY).update(
-            size=F("size") + 1
-        )
-        if taken:
+    for _attempt in range(3):
+        category = _take_seat(game, game_type)
+        if category is not None:
             return category
-    club = ClubSettings.load()
-    number = Channel.objects.of_type(game_type).count() + 1
-    name = naming.category_name(club.category_name_template(game_type), number)
-    created = client.create_category(guild_id, name)
-    return Channel.objects.create(discord_id=created["id"], name=name, type=game_type, size=1)
+        # None: another set-up (or `discord_categories`) made room meanwhile; take a seat there.
+        create_category(client, game_type)
+    # Only if other set-ups fill each new category before this one gets a seat: try later.
+    raise RuntimeError(f"No category with room for {game.slug} yet; it is tried again.")
+
+
+def _find_role(client: DiscordClient, guild_id: str, name: str) -> str | None:
+    return next((r["id"] for r in client.list_roles(guild_id) if r.get("name") == name), None)
 
 
 def _find_channel(client: DiscordClient, guild_id: str, name: str, parent_id: str) -> str | None:
@@ -339,20 +375,20 @@ def _find_channel(client: DiscordClient, guild_id: str, name: str, parent_id: st
 
 @handler(EffectKind.SETUP_GAME)
 def setup_game(effect: DiscordEffect, client: DiscordClient) -> None:
-    """Role (unless direct mode), channel in a category with room, pinned briefing."""
+    """Role (unless direct mode), channel in a category with room, pinned briefing.
+
+    Each creation looks up by name first, on every attempt: a worker that died after Discord
+    answered and before the id was saved left the object there, and it is adopted, never made
+    twice (one list call per creation). No Discord call runs inside a transaction.
+    """
     game = _game(effect)
-    if game is None or game.status in (GameStatus.DRAFT, GameStatus.ARCHIVED):
+    if game is None or not game.is_live:
         return
     guild_id = ClubSettings.load().guild_id
-    retrying = effect.attempts > 1
 
     if not game.discord_direct_permissions and not game.discord_role_id:
         name = naming.role_name(game.slug)
-        role_id = None
-        if retrying:
-            role_id = next(
-                (r["id"] for r in client.list_roles(guild_id) if r.get("name") == name), None
-            )
+        role_id = _find_role(client, guild_id, name)
         if role_id is None:
             role_id = client.create_role(
                 guild_id,
@@ -369,13 +405,9 @@ def setup_game(effect: DiscordEffect, client: DiscordClient) -> None:
             )
 
     if not game.discord_channel_id:
-        with transaction.atomic():
-            category = game.discord_category or _reserve_category(client, game, guild_id)
-            _save(game, discord_category=category)
+        category = game.discord_category or _reserve_category(client, game)
         name = naming.channel_name(game.slug)
-        channel_id = (
-            _find_channel(client, guild_id, name, category.discord_id) if retrying else None
-        )
+        channel_id = _find_channel(client, guild_id, name, category.discord_id)
         if channel_id is None:
             overwrites = [
                 {
@@ -420,15 +452,7 @@ def setup_game(effect: DiscordEffect, client: DiscordClient) -> None:
 @handler(EffectKind.ANNOUNCE)
 def announce(effect: DiscordEffect, client: DiscordClient) -> None:
     game = _game(effect)
-    if (
-        game is None
-        or game.discord_message_id
-        or game.status
-        in (
-            GameStatus.DRAFT,
-            GameStatus.ARCHIVED,
-        )
-    ):
+    if game is None or game.is_announced or not game.is_live:
         return
     channel_id = ClubSettings.load().posts_channel_id
     message = client.send_message(channel_id, nonce=effect.nonce, **announcement(game))
@@ -439,7 +463,7 @@ def announce(effect: DiscordEffect, client: DiscordClient) -> None:
 def refresh_announcement(effect: DiscordEffect, client: DiscordClient) -> None:
     """Re-render the announcement from the game as it is now (so running twice is harmless)."""
     game = _game(effect)
-    if game is None or not game.discord_message_id or game.status == GameStatus.ARCHIVED:
+    if game is None or not game.is_announced or game.is_archived:
         return
     channel_id = ClubSettings.load().posts_channel_id
     payload = announcement(game)
@@ -453,40 +477,77 @@ def refresh_announcement(effect: DiscordEffect, client: DiscordClient) -> None:
         _save(game, discord_message_id=message["id"])
 
 
+def _is_unknown_member(exc: DiscordError) -> bool:
+    # Discord's JSON error codes: the user left the server, or the account is gone.
+    return exc.status == 404 and exc.code in UNKNOWN_MEMBER_CODES
+
+
 @handler(EffectKind.GRANT_ACCESS)
 def grant_access(effect: DiscordEffect, client: DiscordClient) -> None:
+    """Let a player into the game channel (the role, or a member overwrite in direct mode).
+
+    A player who is not on the Discord server (left it, or deleted their account) cannot be let
+    in: that is done, with a log line, not a failure that would be retried for nothing.
+    """
     game = _game(effect)
-    if game is None or game.status == GameStatus.ARCHIVED:
+    if game is None or game.is_archived:
         return
     user_id = effect.payload["user_id"]
-    if game.discord_direct_permissions:
-        client.set_permission(
-            game.discord_channel_id, user_id, type=MEMBER_OVERWRITE, allow=naming.PLAYER
+    if not game.registrations.registered().filter(player__discord_id=user_id).exists():
+        # Left or removed since: a revoke may already have run ahead of this grant.
+        return
+    try:
+        if game.discord_direct_permissions:
+            client.set_permission(
+                game.discord_channel_id, user_id, type=MEMBER_OVERWRITE, allow=naming.PLAYER
+            )
+        else:
+            client.add_member_role(ClubSettings.load().guild_id, user_id, game.discord_role_id)
+    except DiscordError as exc:
+        if not _is_unknown_member(exc):
+            raise
+        logger.warning(
+            "Game %s: Discord user %s is not on the server (%s); channel access not granted",
+            game.slug,
+            user_id,
+            exc,
         )
-    else:
-        client.add_member_role(ClubSettings.load().guild_id, user_id, game.discord_role_id)
 
 
 @handler(EffectKind.REVOKE_ACCESS)
 def revoke_access(effect: DiscordEffect, client: DiscordClient) -> None:
+    """Take a player's access away. A member gone from the server, a role or an overwrite
+    already gone: nothing left to take away, so done (with a log line)."""
     game = _game(effect)
-    if game is None or game.status == GameStatus.ARCHIVED:
+    if game is None or game.is_archived:
         return
     user_id = effect.payload["user_id"]
-    if game.discord_direct_permissions:
-        _ignore_missing(client.delete_permission, game.discord_channel_id, user_id)
-    elif game.discord_role_id:
-        _ignore_missing(
-            client.remove_member_role,
-            ClubSettings.load().guild_id,
-            user_id,
-            game.discord_role_id,
-        )
+    try:
+        if game.discord_direct_permissions:
+            client.delete_permission(game.discord_channel_id, user_id)
+        elif game.discord_role_id:
+            client.remove_member_role(ClubSettings.load().guild_id, user_id, game.discord_role_id)
+    except DiscordError as exc:
+        if _is_unknown_member(exc):
+            logger.info(
+                "Game %s: Discord user %s left the server; no access to revoke", game.slug, user_id
+            )
+        elif exc.is_not_found:
+            logger.info(
+                "Game %s: access of Discord user %s already gone (%s)", game.slug, user_id, exc
+            )
+        else:
+            raise
 
 
 @handler(EffectKind.SEND_MESSAGE)
 def send_message(effect: DiscordEffect, client: DiscordClient) -> None:
-    """A notice frozen at record time, posted in the game channel or the staff channel."""
+    """A notice frozen at record time, posted in the game channel or the staff channel.
+
+    With `ping_players`, the mentions are resolved now (the game role may not have existed when
+    the notice was recorded) and only they may ping: whatever a GM typed in the text
+    (`<@someone>`, `@everyone`, another role) pings nobody.
+    """
     target = effect.payload["target"]
     if target == "staff":
         channel_id = ClubSettings.load().admin_channel_id
@@ -497,7 +558,6 @@ def send_message(effect: DiscordEffect, client: DiscordClient) -> None:
         channel_id = game.discord_channel_id
     message = dict(effect.payload["message"])
     if effect.payload.get("ping_players"):
-        # Mentions are resolved now: the game role may not have existed when this was recorded.
         player_ids = list(
             game.registrations.registered()
             .order_by("created_at", "pk")
@@ -505,7 +565,7 @@ def send_message(effect: DiscordEffect, client: DiscordClient) -> None:
         )
         content = "\n".join(filter(None, [mentions(game, player_ids), message.get("content")]))
         message["content"] = naming.truncate(content, naming.CONTENT_MAX)
-        message["allowed_mentions"] = allowed_mentions_for(game)
+        message["allowed_mentions"] = allowed_mentions_for(game, player_ids)
     client.send_message(channel_id, nonce=effect.nonce, **message)
 
 

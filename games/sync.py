@@ -19,8 +19,10 @@ idempotent handlers as the game workflow:
 - text channels in tracked categories, and `PJ_` roles, that no game owns → reported only:
   they may hold history or belong to staff, so nothing deletes them automatically.
 
-Work already queued for a game (an unfinished effect of the same kind) is not recorded twice;
-a failed effect blocks its game's queue, so it is reported for `discord_effects --retry-failed`.
+Which games are looked at follows the rules on `Game` (`GameQuerySet.live()`, `is_live`,
+`is_archived`, `has_announcement`). Work already owed for a game (an unfinished effect of the
+same kind, failed ones included) is not recorded twice; a failed effect is reported for
+`discord_effects --retry-failed`. Effects recorded offline are not owed: they never run.
 """
 
 from __future__ import annotations
@@ -31,14 +33,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from catalog.models import Channel, ClubSettings
-from games import discord as messages
-from games.models import ClosedReason, Game, GameStatus
+from games import discord as game_discord
+from games.models import Game
 from games.services import cleanup_payload
 from questmaster.discord.client import CATEGORY, TEXT_CHANNEL, DiscordClient, DiscordError
 from questmaster.discord.models import DiscordEffect, EffectKind, EffectStatus
 from questmaster.discord.outbox import record
 
-LIVE = (GameStatus.OPEN, GameStatus.CLOSED)
 ROLE_PREFIX = "PJ_"
 DELETED = object()  # an announcement Discord answered 404 for
 
@@ -82,7 +83,7 @@ def _buttons(components: list[dict]) -> list[tuple]:
 
 def announcement_is_current(message: dict, game: Game) -> bool:
     """Whether the posted announcement shows the game as it is now."""
-    wanted = messages.announcement(game)
+    wanted = game_discord.announcement(game)
     return [_embed_view(e) for e in message.get("embeds") or ()] == [
         _embed_view(e) for e in wanted["embeds"]
     ] and _buttons(message.get("components")) == _buttons(wanted["components"])
@@ -112,11 +113,12 @@ class _Sync:
         self.lines.append(f"{game.slug}: {finding}; {would if self.dry_run else action}.")
 
     def report_failures(self, game: Game) -> None:
-        # The outbox applies a game's effects in order: a failed one holds back the rest.
+        # A failed effect holds nothing back, but its work is not done: a repair of the same
+        # kind is not recorded on top of it; staff retry it.
         for effect in self.failed[game.pk]:
             self.lines.append(
                 f"{game.slug}: effect #{effect.pk} ({effect.kind}) failed: {effect.last_error}"
-                " — the game's later effects wait for `manage.py discord_effects --retry-failed`."
+                " — retry it with `manage.py discord_effects --retry-failed`."
             )
 
     def is_queued(self, game: Game, kind: EffectKind) -> bool:
@@ -134,8 +136,9 @@ class _Sync:
         """
         if self.dry_run:
             return True
-        statuses = LIVE if game.status in LIVE else (game.status,)
-        changed = Game.objects.filter(pk=game.pk, status__in=statuses, **expected).update(**fields)
+        # Still in the state it was read in: live (open or closed alike), or archived.
+        rows = Game.objects.live() if game.is_live else Game.objects.filter(status=game.status)
+        changed = rows.filter(pk=game.pk, **expected).update(**fields)
         if not changed:
             self.lines.append(f"{game.slug}: changed while syncing; left for the next run.")
         return bool(changed)
@@ -213,9 +216,7 @@ class _Sync:
             if not self.is_queued(game, EffectKind.REFRESH_ANNOUNCEMENT):
                 self.say(game, finding, action, would)
                 self.record(game, EffectKind.REFRESH_ANNOUNCEMENT)
-        elif game.closed_reason != ClosedReason.SILENT and not self.is_queued(
-            game, EffectKind.ANNOUNCE
-        ):
+        elif game.has_announcement and not self.is_queued(game, EffectKind.ANNOUNCE):
             self.say(game, "published without announcement", "posting it", "would post it")
             self.record(game, EffectKind.ANNOUNCE)
 
@@ -307,8 +308,9 @@ def sync_discord(client: DiscordClient, *, dry_run: bool = False) -> list[str]:
     club = ClubSettings.load()
     guild_id, posts_id = club.guild_id, club.posts_channel_id
     # Read the games before Discord: a channel created after this read is not judged missing.
+    # Live games, and archived ones still holding Discord ids (a draft never holds any).
     games = list(
-        Game.objects.filter(Q(status__in=LIVE) | (Q(status=GameStatus.ARCHIVED) & _has_leftovers()))
+        (Game.objects.live() | Game.objects.filter(_has_leftovers()))
         .select_related("gm", "system", "special_event", "discord_category")
         .order_by("pk")
     )
@@ -317,7 +319,7 @@ def sync_discord(client: DiscordClient, *, dry_run: bool = False) -> list[str]:
         roles=client.list_roles(guild_id),
         dry_run=dry_run,
     )
-    announced = [g for g in games if g.status in LIVE and g.discord_message_id]
+    announced = [g for g in games if g.is_live and g.is_announced]
     posted = {}
     if posts_id:
         posted = {g.pk: _fetch_message(client, posts_id, g.discord_message_id) for g in announced}
@@ -327,9 +329,9 @@ def sync_discord(client: DiscordClient, *, dry_run: bool = False) -> list[str]:
     with transaction.atomic():
         sync.load_queue([g.pk for g in games])
         for game in games:
-            if game.status == GameStatus.ARCHIVED:
+            if game.is_archived:
                 sync.archived_game(game)
-            else:
+            elif game.is_live:
                 sync.live_game(game, posted.get(game.pk))
         sync.orphans()
     return sync.lines

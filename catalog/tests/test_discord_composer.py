@@ -527,19 +527,67 @@ def test_discord_error_detail_with_a_percent_sign_is_shown_as_is(
     ]
 
 
-def test_offline_mode_sends_nothing_and_says_why(admin_client, channels, settings):
+SAVED_OFFLINE = "Message enregistré : le site est hors ligne, rien n'a été envoyé à Discord."
+
+
+def _go_offline(settings) -> None:
     settings.DISCORD_OFFLINE = True
     settings.DISCORD_BOT_TOKEN = ""
-    offline = gettext("Discord offline mode: no message can be sent to Discord.")
+
+
+def test_offline_mode_saves_the_message_and_says_nothing_was_sent(
+    admin_client, staff, channels, fake_discord, settings
+):
+    _go_offline(settings)
 
     page = admin_client.get(reverse(ADD_URL))
     response = admin_client.post(reverse(ADD_URL), _form(channels[0], content="Hors ligne"))
 
-    assert offline in page.content.decode()
-    assert response.status_code == 200
-    assert _non_field_errors(response) == [offline]
-    assert response.context["composer"].form["content"].value() == "Hors ligne"
-    assert not DiscordMessage.objects.exists()
+    assert gettext("Discord offline mode: no message can be sent to Discord.") in (
+        page.content.decode()
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse(CHANGELIST_URL)
+    assert _flashes(response) == [SAVED_OFFLINE]
+    message = DiscordMessage.objects.get()
+    assert (message.content, message.channel, message.sent_by) == ("Hors ligne", channels[0], staff)
+    assert message.discord_message_id is None
+    assert fake_discord.state.calls == []
+    assert fake_discord.messages_in(channels[0].discord_id) == []
+
+
+def test_offline_mode_edit_changes_the_row_only(admin_client, channels, fake_discord, settings):
+    message = _send(admin_client, channels[0], content="Avant")
+    fake_discord.state.calls.clear()
+    _go_offline(settings)
+
+    response = admin_client.post(_change_url(message), _form(channels[1], content="Après"))
+
+    assert response.status_code == 302
+    assert _flashes(response) == [SAVED_OFFLINE]
+    edited = DiscordMessage.objects.get()
+    assert (edited.content, edited.channel) == ("Après", channels[1])
+    assert edited.discord_message_id == message.discord_message_id
+    assert edited.edited_at is not None
+    assert fake_discord.state.calls == []
+    assert fake_discord.messages_in(channels[0].discord_id)[0]["content"] == "Avant"
+
+
+def test_message_saved_offline_is_posted_once_saved_online(
+    admin_client, channels, fake_discord, settings
+):
+    bot_token = settings.DISCORD_BOT_TOKEN
+    _go_offline(settings)
+    admin_client.post(reverse(ADD_URL), _form(channels[0], content="Plus tard"), follow=True)
+    message = DiscordMessage.objects.get()
+    settings.DISCORD_OFFLINE, settings.DISCORD_BOT_TOKEN = False, bot_token
+
+    response = admin_client.post(_change_url(message), _form(channels[0], content="Maintenant"))
+
+    assert _flashes(response) == [gettext("Message updated.")]
+    [posted] = fake_discord.messages_in(channels[0].discord_id)
+    assert posted["content"] == "Maintenant"
+    assert DiscordMessage.objects.get().discord_message_id == posted["id"]
 
 
 # --- edit ---------------------------------------------------------------------------------------

@@ -285,6 +285,116 @@ def test_provision_twice_at_once_creates_one_category(fake_discord):
     assert Channel.objects.filter(type=GameType.ONESHOT).count() == 2
 
 
+# --- create_category: the one way to make a category ----------------------------------------
+
+
+def test_create_category_twice_creates_one_the_second_finds_the_first(fake_discord, client):
+    tracked_category(fake_discord, "🎲 ONE SHOTS 1 📖", size=50)
+
+    first = services.create_category(client, GameType.ONESHOT)
+    second = services.create_category(client, GameType.ONESHOT)
+
+    assert (first.name, first.type, first.size) == ("🎲 ONE SHOTS 2 📖", GameType.ONESHOT, 0)
+    assert second is None
+    assert [c.body for c in fake_discord.calls_to("POST", r"/guilds/\d+/channels$")] == [
+        {"name": "🎲 ONE SHOTS 2 📖", "type": 4}
+    ]
+    assert Channel.objects.of_type(GameType.ONESHOT).count() == 2
+
+
+def test_create_category_looks_up_by_name_first(fake_discord, client):
+    tracked_category(fake_discord, "🎲 CAMPAGNES 1 📖", type=GameType.CAMPAIGN, size=50)
+    leftover = fake_discord.add_category("🎲 CAMPAGNES 2 📖")
+
+    adopted = services.create_category(client, GameType.CAMPAIGN)
+
+    assert (adopted.discord_id, adopted.name) == (leftover["id"], "🎲 CAMPAGNES 2 📖")
+    assert fake_discord.calls_to("POST", r"/guilds/\d+/channels$") == []
+    assert bot_calls(fake_discord) == [
+        ("GET", f"/api/v10/guilds/{fake_discord.state.guild_id}/channels")
+    ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no concurrent writers to serialise"
+)
+@pytest.mark.django_db(transaction=True)
+def test_provision_and_a_full_set_up_at_once_create_one_category(fake_discord):
+    from django.db import connections
+
+    tracked_category(fake_discord, "🎲 ONE SHOTS 1 📖", size=50)
+    tracked_category(fake_discord, "🎲 CAMPAGNES 1 📖", type=GameType.CAMPAIGN, size=0)
+    results, errors = [], []
+
+    def job(call):
+        try:
+            with DiscordClient.for_bot() as client:
+                create_category = client.create_category
+
+                def slow_create_category(guild_id, name):
+                    time.sleep(0.3)
+                    return create_category(guild_id, name)
+
+                client.create_category = slow_create_category
+                results.append(call(client))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=job, args=(services.provision_categories,)),
+        threading.Thread(
+            target=job, args=(lambda c: services.create_category(c, GameType.ONESHOT),)
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(fake_discord.calls_to("POST", r"/guilds/\d+/channels$")) == 1
+    assert Channel.objects.filter(type=GameType.ONESHOT).count() == 2
+
+
+def test_commands_live_next_to_the_code_they_call():
+    from django.core.management import get_commands
+
+    commands = get_commands()
+
+    assert commands["discord_categories"] == "catalog"
+    assert commands["discord_roles"] == "catalog"
+    assert commands["discord_sync"] == "games"
+    assert commands["discord_effects"] == "questmaster.discord"
+
+
+def test_the_discord_infrastructure_imports_no_app():
+    import ast
+    from pathlib import Path
+
+    import questmaster.discord
+
+    apps = {"accounts", "catalog", "games", "trophies"}
+    root = Path(questmaster.discord.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if "tests" in path.relative_to(root).parts:
+            continue  # tests may build games with the factories
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            offenders += [
+                f"{path.relative_to(root)}: {name}" for name in names if name.split(".")[0] in apps
+            ]
+
+    assert offenders == []
+
+
 # --- roles --------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -11,10 +12,10 @@ from catalog.tests.factories import ChannelFactory, SpecialEventFactory
 from conftest import PLAYER_ROLE
 from games import services
 from games.models import ClosedReason, GameStatus, RegistrationState
-from games.tests.factories import GameFactory
+from games.tests.factories import GameFactory, GameSessionFactory
 from questmaster.discord import naming
 from questmaster.discord.client import DiscordClient
-from questmaster.discord.models import DiscordEffect, EffectStatus
+from questmaster.discord.models import DiscordEffect, EffectKind, EffectStatus
 from questmaster.discord.outbox import run_pending
 from trophies.models import TROPHY_OS, TROPHY_OS_GM, UserTrophy
 
@@ -107,9 +108,12 @@ def test_publish_sets_up_channel_role_briefing_and_announcement(fake_discord, gu
     )
     assert announcement["allowed_mentions"] == {"parse": []}
     assert Channel.objects.get(discord_id=guild["category"]).size == 1
-    # Publishing costs five Discord calls: role, channel, briefing, pin, announcement.
+    # Publishing costs seven Discord calls: look the role up by name, create it; the same for
+    # the channel; briefing, pin, announcement.
     assert bot_calls(fake_discord) == [
+        ("GET", f"/api/v10/guilds/{fake_discord.state.guild_id}/roles"),
         ("POST", f"/api/v10/guilds/{fake_discord.state.guild_id}/roles"),
+        ("GET", f"/api/v10/guilds/{fake_discord.state.guild_id}/channels"),
         ("POST", f"/api/v10/guilds/{fake_discord.state.guild_id}/channels"),
         ("POST", f"/api/v10/channels/{game.discord_channel_id}/messages"),
         ("PUT", f"/api/v10/channels/{game.discord_channel_id}/messages/pins/{briefing['id']}"),
@@ -210,7 +214,7 @@ def test_session_notices_ping_through_content(fake_discord, guild, run):
     ]
     for notice in notices:
         assert notice["content"] == f"<@&{game.discord_role_id}>"
-        assert notice["allowed_mentions"] == {"parse": ["users"], "roles": [game.discord_role_id]}
+        assert notice["allowed_mentions"] == {"users": [], "roles": [game.discord_role_id]}
     assert f"<t:{int(start.timestamp())}:F>" in notices[0]["embeds"][0]["description"]
 
 
@@ -223,6 +227,10 @@ def test_archive_cleans_up_and_awards_badges_once(fake_discord, guild, run, rese
     run()
     game.refresh_from_db()
     channel_id, role_id = game.discord_channel_id, game.discord_role_id
+    # Badges reward a session played: one ended yesterday, the player seated before it.
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    game.registrations.update(created_at=yesterday - datetime.timedelta(days=1))
+    GameSessionFactory(game=game, start=yesterday, end=yesterday + datetime.timedelta(hours=3))
 
     services.archive_game(game, actor=game.gm, award_trophies=True)
     with pytest.raises(Exception, match="pas possible"):
@@ -252,10 +260,13 @@ def test_notify_and_report(fake_discord, guild, run):
     notification = fake_discord.messages_in(game.discord_channel_id)[-1]
     assert notification["content"].startswith(f"<@&{game.discord_role_id}>\n📣 **Les Ombres")
     assert "@everyone" in notification["content"]
-    assert notification["allowed_mentions"] == {"parse": ["users"], "roles": [game.discord_role_id]}
+    assert notification["allowed_mentions"] == {"users": [], "roles": [game.discord_role_id]}
     [report] = fake_discord.messages_in(guild["staff"])
     assert report["embeds"][0]["title"] == "Signalement"
-    assert f"<@{reporter.discord_id}>" in report["embeds"][0]["description"]
+    # Staff see who reported (the reporter is shown, not pinged).
+    assert report["embeds"][0]["description"].startswith(
+        f"Signalement de <@{reporter.discord_id}>\n\nSouci de planning"
+    )
     assert report["allowed_mentions"] == {"parse": []}
 
 
@@ -368,8 +379,8 @@ def test_client_error_fails_visibly_and_retry_action_recovers(fake_discord, guil
     [failed] = DiscordEffect.objects.filter(status=EffectStatus.FAILED)
     assert summary.failed == [failed.pk]
     assert "Missing Permissions" in failed.last_error
-    # The announcement waits behind the failed set-up of its game.
-    assert DiscordEffect.objects.get(kind="announce").status == EffectStatus.PENDING
+    # A failed set-up holds nothing back: the announcement went out.
+    assert DiscordEffect.objects.get(kind="announce").status == EffectStatus.DONE
 
     assert retry(DiscordEffect.objects.filter(pk=failed.pk)) == 1
     run()
@@ -402,8 +413,8 @@ def test_offline_mode_records_but_sends_nothing(settings, db):
 
     assert summary.done == []
     assert list(DiscordEffect.objects.values_list("kind", "status")) == [
-        ("setup_game", "pending"),
-        ("announce", "pending"),
+        ("setup_game", EffectStatus.OFFLINE),
+        ("announce", EffectStatus.OFFLINE),
     ]
 
 
@@ -432,3 +443,302 @@ def test_deferred_retry_schedules_one_wake_up_of_the_worker(fake_discord, guild,
     assert second.retried == []
     [wake_up] = DBTaskResult.objects.all()
     assert wake_up.run_after == effect.run_after
+
+
+# --- access of members who left the server ------------------------------------------------------
+
+
+def published(fake_discord, run, **kwargs):
+    game = make_game(**kwargs)
+    services.publish_game(game, actor=game.gm)
+    run()
+    game.refresh_from_db()
+    return game
+
+
+def test_grant_to_someone_not_on_the_server_is_done_with_a_log_line(
+    fake_discord, guild, run, caplog
+):
+    game = published(fake_discord, run)
+    stranger = UserFactory(is_player=True)  # signed up on the site, not on the Discord server
+
+    services.register_player(game, stranger)
+    with caplog.at_level("INFO", logger="games.discord"):
+        summary = run()
+
+    [effect] = DiscordEffect.objects.filter(kind="grant_access")
+    assert (effect.status, summary.failed, summary.retried) == (EffectStatus.DONE, [], [])
+    assert any(
+        stranger.discord_id in r.getMessage() and "not on the server" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_grant_to_a_deleted_account_is_done(fake_discord, guild, run):
+    game = published(fake_discord, run)
+    player = UserFactory(is_player=True)
+    fake_discord.add_member(player.discord_id, player.username, roles=[PLAYER_ROLE])
+    unknown_user = {"message": "Unknown User", "code": 10013}
+    fake_discord.fail("PUT", r"/members/\d+/roles/\d+$", 404, body=unknown_user)
+
+    services.register_player(game, player)
+    run()
+
+    assert DiscordEffect.objects.get(kind="grant_access").status == EffectStatus.DONE
+
+
+def test_grant_in_direct_mode_to_someone_not_on_the_server_is_done(fake_discord, guild, run):
+    club = ClubSettings.load()
+    club.discord_use_direct_permissions = True
+    club.save()
+    game = published(fake_discord, run)
+    player = UserFactory(is_player=True)
+    unknown_member = {"message": "Unknown Member", "code": 10007}
+    fake_discord.fail("PUT", r"/permissions/\d+$", 404, body=unknown_member)
+
+    services.register_player(game, player)
+    run()
+
+    assert DiscordEffect.objects.get(kind="grant_access").status == EffectStatus.DONE
+
+
+def test_grant_with_the_game_role_gone_still_fails(fake_discord, guild, run):
+    # Only a missing member is "done": a missing role is for discord_sync to repair.
+    game = published(fake_discord, run)
+    player = UserFactory(is_player=True)
+    fake_discord.add_member(player.discord_id, player.username, roles=[PLAYER_ROLE])
+    del fake_discord.state.roles[game.discord_role_id]
+
+    services.register_player(game, player)
+    run()
+
+    effect = DiscordEffect.objects.get(kind="grant_access")
+    assert effect.status == EffectStatus.FAILED
+    assert "Unknown Role" in effect.last_error
+
+
+def test_revoke_of_a_member_who_left_or_of_a_role_gone_is_done_with_a_log_line(
+    fake_discord, guild, run, caplog
+):
+    game = published(fake_discord, run)
+    left, stayed = UserFactory(is_player=True), UserFactory(is_player=True)
+    for player in (left, stayed):
+        fake_discord.add_member(player.discord_id, player.username, roles=[PLAYER_ROLE])
+        services.register_player(game, player)
+    run()
+    fake_discord.remove_member(left.discord_id)
+
+    with caplog.at_level("INFO", logger="games.discord"):
+        services.unregister_player(game, left, actor=left)
+        run()
+        del fake_discord.state.roles[game.discord_role_id]
+        services.unregister_player(game, stayed, actor=stayed)
+        run()
+
+    revokes = DiscordEffect.objects.filter(kind="revoke_access")
+    assert [e.status for e in revokes] == [EffectStatus.DONE, EffectStatus.DONE]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(left.discord_id in m and "left the server" in m for m in messages)
+    assert any(stayed.discord_id in m and "already gone" in m for m in messages)
+
+
+# --- every creation looks up by name first ------------------------------------------------------
+
+
+def test_first_attempt_adopts_the_role_a_dead_worker_created(fake_discord, guild, run):
+    game = make_game()
+    services.publish_game(game, actor=game.gm)
+    # Created by a run that died before saving its id; the effect was queued again from
+    # scratch (staff "retry" resets the attempts), so this is a first attempt again.
+    role = fake_discord.add_role(naming.role_name(game.slug))
+    DiscordEffect.objects.update(attempts=0)
+
+    run()
+
+    game.refresh_from_db()
+    assert game.discord_role_id == role["id"]
+    assert [r for r in fake_discord.state.roles.values() if r["name"] == role["name"]] == [role]
+    assert fake_discord.calls_to("POST", r"/guilds/\d+/roles$") == []
+
+
+def test_first_attempt_adopts_the_channel_a_dead_worker_created(fake_discord, guild, run):
+    game = make_game()
+    services.publish_game(game, actor=game.gm)
+    channel = fake_discord.add_channel(game.slug, parent_id=guild["category"])
+    DiscordEffect.objects.update(attempts=0)
+
+    run()
+
+    game.refresh_from_db()
+    assert game.discord_channel_id == channel["id"]
+    assert len(fake_discord.channels_named(game.slug)) == 1
+
+
+def test_first_attempt_adopts_the_category_a_dead_worker_created(fake_discord, guild, run):
+    Channel.objects.filter(discord_id=guild["category"]).update(size=50)
+    # A set-up created the next category, then died before storing it.
+    leftover = fake_discord.add_category("🎲 ONE SHOTS 2 📖")
+    game = make_game()
+    services.publish_game(game, actor=game.gm)
+
+    run()
+
+    game.refresh_from_db()
+    assert game.discord_category.discord_id == leftover["id"]
+    assert game.discord_category.size == 1
+    assert fake_discord.state.channels[game.discord_channel_id]["parent_id"] == leftover["id"]
+    assert len(fake_discord.channels_named("🎲 ONE SHOTS 2 📖")) == 1
+    created = fake_discord.calls_to("POST", r"/guilds/\d+/channels$")
+    assert [c.body["type"] for c in created] == [0]  # the game channel; no category
+
+
+# --- categories: no Discord call in a transaction, one category for concurrent set-ups ---------
+
+
+def _spy_on_transactions(client, seen: list):
+    """Record, for each Discord call, whether it ran inside a database transaction."""
+    from django.db import connection
+
+    request = client.request
+
+    def spy(method, path, **kwargs):
+        seen.append((method, path, connection.in_atomic_block))
+        return request(method, path, **kwargs)
+
+    client.request = spy
+
+
+@pytest.mark.django_db(transaction=True)
+def test_setup_in_a_full_category_calls_discord_outside_any_transaction(fake_discord, guild):
+    Channel.objects.filter(discord_id=guild["category"]).update(size=50)
+    game = make_game()
+    services.publish_game(game, actor=game.gm)
+    seen = []
+
+    with DiscordClient.for_bot(max_attempts=3) as client:
+        _spy_on_transactions(client, seen)
+        summary = run_pending(client=client)
+
+    assert summary.failed == [] and summary.retried == []
+    assert ("POST", f"/guilds/{fake_discord.state.guild_id}/channels", False) in seen
+    assert [call for call in seen if call[2]] == []
+    new = Channel.objects.get(name="🎲 ONE SHOTS 2 📖")
+    assert new.size == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no concurrent writers to serialise"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_setups_at_once_in_full_categories_create_one_category(fake_discord, guild):
+    import threading
+    import time
+
+    from django.db import connections
+
+    from games import discord as game_discord
+
+    Channel.objects.filter(discord_id=guild["category"]).update(size=50)
+    other = GameFactory(
+        name="La Crypte",
+        slug="la-crypte-par-odile",
+        gm=UserFactory(is_gm=True, username="odile"),
+        draft=True,
+        date=timezone.now() + datetime.timedelta(days=3),
+    )
+    games = [make_game(), other]
+    for game in games:
+        services.publish_game(game, actor=game.gm)
+    effects = list(DiscordEffect.objects.filter(kind="setup_game").order_by("pk"))
+    errors = []
+
+    def set_up(effect):
+        try:
+            with DiscordClient.for_bot() as client:
+                create_category = client.create_category
+
+                def slow_create_category(guild_id, name):
+                    # Discord takes its time: the other set-up finds every category full too.
+                    time.sleep(0.3)
+                    return create_category(guild_id, name)
+
+                client.create_category = slow_create_category
+                game_discord.setup_game(effect, client)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=set_up, args=(effect,)) for effect in effects]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    created = [c.body for c in fake_discord.calls_to("POST", r"/guilds/\d+/channels$")]
+    assert [body["name"] for body in created if body["type"] == 4] == ["🎲 ONE SHOTS 2 📖"]
+    new = Channel.objects.get(name="🎲 ONE SHOTS 2 📖")
+    assert new.size == 2
+    assert Channel.objects.filter(type=GameType.ONESHOT).count() == 2
+    for game in games:
+        game.refresh_from_db()
+        assert game.discord_category == new
+        assert fake_discord.state.channels[game.discord_channel_id]["parent_id"] == new.discord_id
+
+
+# --- who a notice may ping ----------------------------------------------------------------------
+
+
+def test_notify_pings_only_the_game_role_and_its_players(fake_discord, guild, run):
+    game = published(fake_discord, run)
+    player = UserFactory(is_player=True)
+    fake_discord.add_member(player.discord_id, player.username, roles=[PLAYER_ROLE])
+    services.register_player(game, player)
+    text = "Ce soir <@123456789012345678>, <@!123456789012345679>, <@&987654321098765432> @everyone"
+
+    services.notify_players(game, actor=game.gm, text=text)
+    run()
+
+    [call] = [
+        c for c in fake_discord.calls_to("POST", r"/messages$") if "📣" in c.body.get("content", "")
+    ]
+    assert call.body["content"].startswith(f"<@&{game.discord_role_id}>\n📣")
+    assert text in call.body["content"]
+    assert call.body["allowed_mentions"] == {
+        "users": [player.discord_id],
+        "roles": [game.discord_role_id],
+    }
+
+
+def test_notify_in_direct_mode_pings_only_the_players(fake_discord, guild, run):
+    club = ClubSettings.load()
+    club.discord_use_direct_permissions = True
+    club.save()
+    game = published(fake_discord, run)
+    players = [UserFactory(is_player=True) for _ in range(2)]
+    for player in players:
+        services.register_player(game, player)
+
+    services.notify_players(game, actor=game.gm, text="<@123456789012345678> @here on joue !")
+    run()
+
+    notification = fake_discord.messages_in(game.discord_channel_id)[-1]
+    ids = [p.discord_id for p in players]
+    assert notification["content"].startswith(" ".join(f"<@{i}>" for i in ids) + "\n📣")
+    assert notification["allowed_mentions"] == {"users": ids, "roles": []}
+
+
+def test_a_late_grant_for_a_player_who_left_lets_nobody_in(fake_discord, gm):
+    """A revoke may run ahead of a grant that was failing: the grant then finds no seat."""
+    game = GameFactory(gm=gm, discord_role_id="223456789012345678")
+    effect = DiscordEffect.objects.create(
+        kind=EffectKind.GRANT_ACCESS, game=game, payload={"user_id": "323456789012345678"}
+    )
+    effect.status, effect.attempts = EffectStatus.PENDING, 0
+    effect.save()
+
+    run_pending()
+
+    assert DiscordEffect.objects.get(pk=effect.pk).status == EffectStatus.DONE
+    assert fake_discord.state.calls == []

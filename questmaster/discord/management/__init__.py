@@ -1,14 +1,15 @@
-"""Operator commands that talk to Discord: `discord_categories`, `discord_roles`,
-`discord_sync` and `discord_effects`. They share the bot client below."""
+"""The bot client the operator commands that talk to Discord share: `discord_effects` (here, next
+to the outbox it drives), `discord_sync` (games) and `discord_categories` / `discord_roles`
+(catalog). Each command lives next to the code it calls; this package imports no app."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
+from questmaster.discord import is_offline
 from questmaster.discord.client import DiscordClient, DiscordError
 
 
@@ -16,7 +17,7 @@ from questmaster.discord.client import DiscordClient, DiscordError
 def bot_client() -> Iterator[DiscordClient]:
     """The bot's client, with the worker's retries; a Discord failure ends the command with a
     `CommandError` (one line for the operator, no traceback)."""
-    if settings.DISCORD_OFFLINE or not settings.DISCORD_BOT_TOKEN:
+    if is_offline():
         raise CommandError(
             "Offline mode: no Discord bot token is configured (DISCORD_BOT_TOKEN), "
             "so nothing can be read from or sent to Discord."

@@ -2,7 +2,8 @@
 
 Lists the Discord effects not done yet (pending, running, failed) with their last error;
 `--retry-failed` queues the failed ones again; `--run` applies the due ones now instead of
-waiting for the worker. Listing and retrying work offline; running needs the bot.
+waiting for the worker. Listing and retrying work offline; running needs the bot. Effects
+recorded offline are counted, never queued: staff may send them from the admin.
 """
 
 from django.core.management.base import BaseCommand
@@ -46,6 +47,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{count} failed effect(s) queued again.")
 
     def _list(self) -> None:
+        offline = DiscordEffect.objects.filter(status=EffectStatus.OFFLINE).count()
+        if offline:
+            self.stdout.write(
+                f"{offline} Discord effect(s) recorded offline, never sent "
+                "(send them from the admin if they are still wanted)."
+            )
         effects = DiscordEffect.objects.unfinished().select_related("game").order_by("pk")
         total = effects.count()
         if not total:
