@@ -27,7 +27,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "questmaster.apps.QuestMasterAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -227,7 +227,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
+    "filters": {
+        # A 403 (PermissionDenied) or 400 is an expected refusal: one line, no traceback.
+        "client_error_without_traceback": {
+            "()": "questmaster.log_filters.ClientErrorWithoutTraceback"
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING", "propagate": True}},
+    "loggers": {
+        # No handler of its own (Django's default adds a console one under DEBUG): its records
+        # reach the root's console once, instead of twice.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["client_error_without_traceback"], "propagate": True},
+        "django.db.backends": {"level": "WARNING", "propagate": True},
+    },
 }

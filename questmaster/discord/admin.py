@@ -1,6 +1,5 @@
 """Back office for the Discord outbox: what the bot did, is doing and failed to do."""
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
@@ -8,7 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from questmaster.discord import outbox
+from questmaster.discord import is_offline, outbox
 from questmaster.discord.models import DiscordEffect, EffectStatus
 
 STATUS_COLORS = {
@@ -17,13 +16,15 @@ STATUS_COLORS = {
     EffectStatus.DONE: "#198754",
     EffectStatus.FAILED: "#dc3545",
     EffectStatus.CANCELLED: "#adb5bd",
+    EffectStatus.OFFLINE: "#8a6d3b",
 }
 
 
 @admin.register(DiscordEffect)
 class DiscordEffectAdmin(admin.ModelAdmin):
     """Read-only: effects are recorded by the site and applied by the worker. Staff with the
-    change permission may retry failed effects or cancel those not applied yet."""
+    change permission may retry failed effects, cancel those not applied yet, and send by hand
+    effects recorded offline (never sent on their own: they may be stale by now)."""
 
     list_display = (
         "id",
@@ -41,7 +42,7 @@ class DiscordEffectAdmin(admin.ModelAdmin):
     search_fields = ("game__name", "game__slug", "last_error")
     date_hierarchy = "created_at"
     ordering = ("-pk",)
-    actions = ["retry_effects", "cancel_effects"]
+    actions = ["retry_effects", "cancel_effects", "send_offline_effects"]
     fields = (
         "kind",
         "status",
@@ -71,7 +72,7 @@ class DiscordEffectAdmin(admin.ModelAdmin):
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "discord_offline": settings.DISCORD_OFFLINE}
+        extra_context = {**(extra_context or {}), "discord_offline": is_offline()}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("game"), ordering="game__name")
@@ -121,4 +122,27 @@ class DiscordEffectAdmin(admin.ModelAdmin):
         else:
             self.message_user(
                 request, gettext("No pending or failed effect in the selection."), messages.WARNING
+            )
+
+    @admin.action(description=_("Send now (recorded offline)"), permissions=["manage"])
+    def send_offline_effects(self, request, queryset):
+        if is_offline():
+            self.message_user(
+                request,
+                gettext("Discord is offline (no bot token): nothing can be sent."),
+                messages.ERROR,
+            )
+            return
+        count = outbox.send_offline(queryset)
+        if count:
+            self.message_user(
+                request,
+                gettext("%(count)d effect(s) recorded offline will be sent.") % {"count": count},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("No effect recorded offline in the selection."),
+                messages.WARNING,
             )

@@ -11,6 +11,11 @@ sleeps through rate limits (never longer than ``max_sleep`` — beyond that it r
 reschedules instead of blocking) and retries 5xx answers and network errors with exponential
 back-off. 4xx answers other than 429 are never retried.
 
+Deadline. Inside ``with client.deadline(seconds):`` (what the outbox wraps each effect in), the
+calls end within about that time: each request's timeout is cut to the time left, a wait (rate
+limit, back-off) that would end past it raises instead of sleeping, and a call that would start
+after it raises a retryable `DiscordError` without being sent.
+
 Rate limits (https://discord.com/developers/docs/topics/rate-limits) are tracked per client
 instance: the bucket each route belongs to (``X-RateLimit-Bucket``), when an exhausted bucket
 reopens (``X-RateLimit-Remaining: 0`` + ``X-RateLimit-Reset-After``, or a 429's ``retry_after``),
@@ -23,7 +28,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,9 +141,11 @@ class DiscordClient:
         self._sleep = sleep
         self._clock = clock
         self._limits = _RateLimits()
+        self.timeout = timeout if timeout is not None else settings.DISCORD_HTTP_TIMEOUT
+        self._deadline: float | None = None
         self._http = httpx.Client(
             base_url=self.base_url,
-            timeout=timeout if timeout is not None else settings.DISCORD_HTTP_TIMEOUT,
+            timeout=self.timeout,
             transport=transport,
             headers={"Authorization": auth.header, "User-Agent": "QuestMaster (Django)"},
         )
@@ -161,11 +169,29 @@ class DiscordClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """The calls made inside end within about `seconds` (see the module docstring)."""
+        previous = self._deadline
+        self._deadline = self._clock() + seconds
+        try:
+            yield
+        finally:
+            self._deadline = previous
+
     # --- transport -----------------------------------------------------------------------------
 
     @property
     def _may_sleep(self) -> bool:
         return self.max_attempts > 1
+
+    def _time_left(self) -> float | None:
+        return None if self._deadline is None else self._deadline - self._clock()
+
+    def _sleep_limit(self) -> float:
+        """The longest wait allowed now: `max_sleep`, or less when the deadline is closer."""
+        left = self._time_left()
+        return self.max_sleep if left is None else min(self.max_sleep, left)
 
     def request(self, method: str, path: str, *, json: Any = None) -> Any:
         """Send one API call, under the retry policy; the parsed JSON answer (None when empty)."""
@@ -177,8 +203,14 @@ class DiscordClient:
         while True:
             attempt += 1
             self._wait_for_limits(route, major, method, path)
+            left = self._time_left()
+            if left is not None and left <= 0:
+                raise DiscordError(
+                    f"Out of time for this Discord work, not sent ({method} {path})."
+                )
+            timeout = self.timeout if left is None else min(self.timeout, left)
             try:
-                response = self._http.request(method, path, json=json)
+                response = self._http.request(method, path, json=json, timeout=timeout)
             except httpx.HTTPError as exc:
                 error = self._network_error(exc, method, path)
                 maybe_applied = not isinstance(
@@ -188,7 +220,7 @@ class DiscordClient:
                 self._note_limits(route, major, response)
                 if response.status_code == 429:
                     error = self._rate_limited(route, major, response)
-                    if attempt < self.max_attempts and error.retry_after <= self.max_sleep:
+                    if attempt < self.max_attempts and error.retry_after <= self._sleep_limit():
                         continue  # _wait_for_limits sleeps until the route reopens
                     raise error
                 if response.is_success:
@@ -200,6 +232,8 @@ class DiscordClient:
             if attempt >= self.max_attempts or (maybe_applied and not idempotent):
                 raise error
             delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX, self.max_sleep)
+            if delay > self._sleep_limit():
+                raise error
             logger.warning("Discord %s %s: %s; retrying in %.1f s", method, path, error, delay)
             self._sleep(delay)
 
@@ -254,7 +288,7 @@ class DiscordClient:
         wait = until - now
         if wait <= 0:
             return
-        if not self._may_sleep or wait > self.max_sleep:
+        if not self._may_sleep or wait > self._sleep_limit():
             # Sending now would only earn a 429 (and count against the invalid-request limit).
             raise DiscordError(
                 f"Discord rate limit reached, not sent ({method} {path}).",

@@ -7,8 +7,9 @@ payload) and the resulting Discord state (`channels_named`, `messages_in`, `role
 
 Like Discord it answers with rate-limit headers (a window of `state.rate_limit` calls per
 `state.rate_limit_window` seconds for each bucket and channel/guild) and a 429 past them; its clock
-can be moved with `advance()`. It can be told to fail (statuses, delays, 429s, garbage bodies) to
-exercise error paths. Standard library only.
+runs with the machine's, can be stopped with `freeze_clock()` (then only `advance()` moves it, so a
+test does not depend on how fast the machine is) and moved with `advance()`. It can be told to
+fail (statuses, delays, 429s, garbage bodies) to exercise error paths. Standard library only.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,6 +93,7 @@ class FakeDiscordState:
     rate_limit: int = 50
     rate_limit_window: float = 1.0
     windows: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # → [reset, used]
+    clock: Callable[[], float] = time.monotonic
     clock_offset: float = 0.0
 
     def __post_init__(self) -> None:
@@ -339,6 +342,19 @@ class FakeDiscord:
         with self._lock:
             self.state.clock_offset += seconds
 
+    def freeze_clock(self) -> float:
+        """Stop the fake's clock where it is (until the next `reset()`): from now on only
+        `advance()` moves it. Returns the frozen time."""
+        with self._lock:
+            frozen = self.state.clock()
+            self.state.clock = lambda: frozen
+            return frozen + self.state.clock_offset
+
+    def now(self) -> float:
+        """The fake's clock, in seconds (an arbitrary origin, like `time.monotonic()`)."""
+        with self._lock:
+            return self.state.clock() + self.state.clock_offset
+
     def fail(
         self,
         method: str,
@@ -395,9 +411,6 @@ class FakeDiscord:
                     fault.times -= 1
                     return fault
         return None
-
-    def _now(self) -> float:
-        return time.monotonic() + self.state.clock_offset
 
     def handle(self, method: str, path: str, query: dict, headers: dict, body: Any):
         """Return (status, payload, extra headers); a str payload is sent as is."""
@@ -457,7 +470,7 @@ class FakeDiscord:
     def _count(self, route: Route, match: re.Match):
         """Count a call in its rate-limit window: (429 answer or None, rate-limit headers)."""
         state = self.state
-        now = self._now()
+        now = self.now()
         window = state.windows.get((route.bucket, self._major(match)))
         if window is None or now >= window[0]:
             window = state.windows[(route.bucket, self._major(match))] = [

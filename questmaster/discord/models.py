@@ -22,13 +22,26 @@ class EffectStatus(models.TextChoices):
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    # Recorded while the bot had no token: never sent, not even once a token is configured
+    # (weeks-old pings would make no sense); staff may still send one by hand.
+    OFFLINE = "offline", _("Not sent (offline)")
 
 
 class DiscordEffectQuerySet(models.QuerySet):
     def unfinished(self):
+        """Work still owed to Discord: queued, under way, or failed and waiting for staff.
+
+        Effects recorded offline are not owed: they will never be sent on their own."""
         return self.filter(
             status__in=[EffectStatus.PENDING, EffectStatus.RUNNING, EffectStatus.FAILED]
         )
+
+    def in_flight(self):
+        """Queued or under way: these hold back the later effects of their game."""
+        return self.filter(status__in=[EffectStatus.PENDING, EffectStatus.RUNNING])
+
+    def failed(self):
+        return self.filter(status=EffectStatus.FAILED)
 
 
 class DiscordEffect(models.Model):

@@ -1,5 +1,7 @@
 """The Discord outbox in the admin: list, retry and cancel effects."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
@@ -44,8 +46,9 @@ def _statuses(*effects) -> list[str]:
 
 @pytest.fixture
 def outbox_manager(client):
-    """A staff member who may follow and steer the outbox, nothing else."""
-    user = UserFactory(is_staff=True)
+    """A staff member who may follow and steer the outbox, nothing else (roles fresh: no
+    re-check against Discord when the fake one is online)."""
+    user = UserFactory(is_staff=True, roles_synced_at=timezone.now())
     user.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_discordeffect", "change_discordeffect"])
     )
@@ -164,10 +167,15 @@ def test_cancel_stops_pending_and_failed_effects_only(outbox_manager):
 
 def test_cancel_unblocks_the_later_effects_of_the_game(outbox_manager, fake_discord):
     game = GameFactory()  # not announced: refreshing its announcement has nothing to do
-    stuck = _effect(game=game, status=EffectStatus.FAILED, last_error="[403] Missing Access")
+    # Waiting for a retry in an hour: it holds back its game's later effects meanwhile.
+    stuck = _effect(
+        game=game,
+        last_error="[503] Service Unavailable",
+        run_after=timezone.now() + datetime.timedelta(hours=1),
+    )
     later = _effect(game=game)
     with DiscordClient.for_bot() as bot:
-        assert run_pending(client=bot).done == []  # held back by the failed one
+        assert run_pending(client=bot).done == []  # held back by the pending one
 
     _act(outbox_manager, "cancel_effects", [stuck])
     with DiscordClient.for_bot() as bot:
@@ -197,9 +205,122 @@ def test_offline_mode_banner(client, staff, settings):
 
     offline = client.get(reverse(CHANGELIST)).content.decode()
     settings.DISCORD_OFFLINE = False
+    settings.DISCORD_BOT_TOKEN = "a-bot-token"
     # A fresh role check: no re-check against Discord on the next admin page.
     User.objects.filter(pk=staff.pk).update(roles_synced_at=timezone.now())
     online = client.get(reverse(CHANGELIST)).content.decode()
 
     assert gettext(OFFLINE_BANNER) in offline
     assert gettext(OFFLINE_BANNER) not in online
+
+
+def test_offline_mode_banner_follows_the_bot_token(client, staff, settings):
+    client.force_login(staff)
+    settings.DISCORD_OFFLINE = False
+    settings.DISCORD_BOT_TOKEN = ""  # no token: offline, whatever DISCORD_OFFLINE says
+
+    content = client.get(reverse(CHANGELIST)).content.decode()
+
+    assert gettext(OFFLINE_BANNER) in content
+
+
+def test_effects_recorded_offline_have_their_own_status_and_filter(client, staff):
+    client.force_login(staff)
+    offline = _effect(status=EffectStatus.OFFLINE)
+    _effect(status=EffectStatus.PENDING)
+
+    response = client.get(reverse(CHANGELIST), {"status__exact": "offline"})
+
+    assert list(response.context["cl"].result_list) == [offline]
+    content = response.content.decode()
+    assert "?status__exact=offline" in content  # offered in the status filter
+    assert 'background: #8a6d3b">Non envoyée (hors ligne)</span>' in content
+
+
+def test_retry_leaves_effects_recorded_offline_alone(outbox_manager):
+    offline = _effect(status=EffectStatus.OFFLINE)
+
+    response = _act(outbox_manager, "retry_effects", [offline])
+
+    assert _statuses(offline) == [EffectStatus.OFFLINE]
+    assert _flashes(response) == ["Aucune action en échec dans la sélection."]
+
+
+def test_staff_send_effects_recorded_offline_explicitly(outbox_manager, settings):
+    settings.DISCORD_BOT_TOKEN = "a-token-at-last"
+    settings.DISCORD_OFFLINE = False
+    offline = _effect(status=EffectStatus.OFFLINE)
+    failed = _effect(status=EffectStatus.FAILED)
+
+    response = _act(outbox_manager, "send_offline_effects", [offline, failed])
+
+    assert _statuses(offline, failed) == [EffectStatus.PENDING, EffectStatus.FAILED]
+    assert _flashes(response) == [
+        "1 action(s) enregistrée(s) hors ligne mise(s) en file d'attente pour envoi."
+    ]
+
+
+def test_sending_effects_recorded_offline_is_refused_while_offline(outbox_manager, settings):
+    settings.DISCORD_BOT_TOKEN = ""
+    offline = _effect(status=EffectStatus.OFFLINE)
+
+    response = _act(outbox_manager, "send_offline_effects", [offline])
+
+    assert _statuses(offline) == [EffectStatus.OFFLINE]
+    assert _flashes(response) == [
+        "Discord est hors ligne (aucun jeton de bot) : rien ne peut être envoyé."
+    ]
+
+
+# --- failed effects on the admin index ----------------------------------------------------------
+
+INDEX = "admin:index"
+FAILED_LINK = '<a href="/admin/bot/discordeffect/?status__exact=failed">'
+
+
+def test_admin_index_shows_the_failed_effects(client, staff):
+    client.force_login(staff)
+    _effect(status=EffectStatus.FAILED)
+    _effect(status=EffectStatus.FAILED)
+    _effect(status=EffectStatus.PENDING)
+
+    content = client.get(reverse(INDEX)).content.decode()
+
+    assert f"{FAILED_LINK}2 action(s) Discord en échec</a>" in content
+
+
+def test_admin_index_says_nothing_without_failed_effects(client, staff):
+    client.force_login(staff)
+    _effect(status=EffectStatus.DONE)
+
+    content = client.get(reverse(INDEX)).content.decode()
+
+    assert "en échec" not in content
+
+
+def test_admin_index_hides_failed_effects_from_who_cannot_view_them(client):
+    other_staff = UserFactory(is_staff=True)
+    other_staff.user_permissions.add(Permission.objects.get(codename="view_user"))
+    client.force_login(other_staff)
+    _effect(status=EffectStatus.FAILED)
+
+    response = client.get(reverse(INDEX))
+
+    assert response.status_code == 200
+    assert "en échec" not in response.content.decode()
+
+
+def test_admin_index_counts_failed_effects_in_one_query(client):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_discordeffect"))
+    client.force_login(viewer)
+    for _ in range(3):
+        _effect(status=EffectStatus.FAILED)
+
+    with CaptureQueriesContext(connection) as queries:
+        content = client.get(reverse(INDEX)).content.decode()
+
+    assert f"{FAILED_LINK}3 action(s) Discord en échec</a>" in content
+    effect_queries = [q["sql"] for q in queries.captured_queries if "bot_discordeffect" in q["sql"]]
+    assert len(effect_queries) == 1
+    assert "COUNT(" in effect_queries[0]

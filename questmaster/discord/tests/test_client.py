@@ -1,6 +1,7 @@
 """The Discord client against the fake Discord: exact calls, resulting state, retry policy."""
 
 import socket
+import time
 
 import pytest
 
@@ -429,16 +430,18 @@ def test_exhausted_bucket_without_retries_raises_without_sending(bot, fake_disco
 
 def test_unannounced_429_from_the_fake_limit_is_retried(fake_discord, channel):
     # The client never saw the bucket run out (another process did): Discord answers 429.
+    # Both clocks stand still, so the wait does not depend on how busy the machine is.
+    fake_discord.freeze_clock()
     fake_discord.state.rate_limit = 1
     fake_discord.state.rate_limit_window = 2.0
     with DiscordClient.for_bot() as elsewhere:
         elsewhere.send_message(channel, content="un autre processus")
     spy = SleepSpy(fake_discord)
 
-    with DiscordClient.for_bot(max_attempts=3, sleep=spy) as client:
+    with DiscordClient.for_bot(max_attempts=3, sleep=spy, clock=lambda: 100.0) as client:
         client.send_message(channel, content="moi")
 
-    assert spy.waits == [pytest.approx(2.0, abs=0.2)]
+    assert spy.waits == [2.0]
     assert [m["content"] for m in fake_discord.messages_in(channel)] == [
         "un autre processus",
         "moi",
@@ -534,6 +537,73 @@ def test_timeout_is_retried_by_a_patient_client(fake_discord, settings, guild, s
 
     assert [r["name"] for r in roles] == ["@everyone"]
     assert spy.waits == [0.5]
+
+
+# --- deadline -------------------------------------------------------------------------------------
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_deadline_refuses_a_rate_limit_wait_that_would_end_past_it(
+    patient_bot, fake_discord, guild, spy
+):
+    fake_discord.fail("GET", "/roles$", 429, retry_after=5.0)
+
+    with pytest.raises(DiscordError) as error, patient_bot.deadline(2.0):
+        patient_bot.list_roles(guild)
+
+    assert error.value.status == 429
+    assert error.value.retry_after == 5.0  # the caller reschedules after that
+    assert spy.waits == []
+
+
+def test_deadline_refuses_a_back_off_that_would_end_past_it(patient_bot, fake_discord, guild, spy):
+    fake_discord.fail("GET", "/roles$", 503, times=3)
+
+    with pytest.raises(DiscordError) as error, patient_bot.deadline(0.3):
+        patient_bot.list_roles(guild)
+
+    assert (error.value.status, error.value.is_retryable) == (503, True)
+    assert spy.waits == []
+    assert len(fake_discord.calls_to("GET", "/roles$")) == 1
+
+
+def test_deadline_cuts_the_request_timeout_to_the_time_left(fake_discord, settings, guild, spy):
+    settings.DISCORD_HTTP_TIMEOUT = 2.0
+    fake_discord.fail("GET", "/roles$", 200, body=[], delay=1.5)
+
+    with DiscordClient.for_bot(sleep=spy) as client:
+        started = time.monotonic()
+        with pytest.raises(DiscordError) as error, client.deadline(0.2):
+            client.list_roles(guild)
+        elapsed = time.monotonic() - started
+
+    assert "in time" in str(error.value)
+    assert elapsed < 1.2
+
+
+def test_past_the_deadline_nothing_is_sent(fake_discord, guild, spy):
+    clock = Clock()
+    with DiscordClient.for_bot(max_attempts=3, sleep=spy, clock=clock) as client:
+        with client.deadline(10.0):
+            client.list_roles(guild)
+            clock.now += 11.0
+            with pytest.raises(DiscordError) as error:
+                client.list_roles(guild)
+        roles = client.list_roles(guild)  # the deadline ended with its block
+
+    assert error.value.is_retryable
+    assert "Out of time" in str(error.value)
+    assert len(fake_discord.calls_to("GET", "/roles$")) == 2
+    assert [r["name"] for r in roles] == ["@everyone"]
 
 
 def closed_port_url() -> str:

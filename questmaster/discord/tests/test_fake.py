@@ -1,5 +1,7 @@
 """The fake Discord itself, over raw HTTP: auth, rate-limit headers, errors, guild state."""
 
+import time
+
 import httpx
 import pytest
 
@@ -65,6 +67,33 @@ def test_going_past_the_limit_earns_a_429_until_the_window_ends(api, fake_discor
     assert limited.headers["X-RateLimit-Scope"] == "user"
     assert (elsewhere.status_code, later.status_code) == (200, 200)
     assert [m["content"] for m in fake_discord.messages_in(channel)] == ["1", "4"]
+
+
+def test_a_frozen_clock_moves_only_when_the_test_says(api, fake_discord):
+    fake_discord.freeze_clock()
+    fake_discord.state.rate_limit = 1
+    fake_discord.state.rate_limit_window = 0.05
+    channel = fake_discord.add_channel("partie")["id"]
+
+    first = api.post(f"/channels/{channel}/messages", json={"content": "1"})
+    time.sleep(0.1)  # the machine's time passes, the fake's does not
+    limited = api.post(f"/channels/{channel}/messages", json={"content": "2"})
+    fake_discord.advance(0.05)
+    later = api.post(f"/channels/{channel}/messages", json={"content": "3"})
+
+    assert (first.status_code, limited.status_code, later.status_code) == (200, 429, 200)
+    assert first.headers["X-RateLimit-Reset-After"] == "0.050"
+    assert limited.json()["retry_after"] == 0.05
+
+
+def test_reset_restarts_the_clock(fake_discord):
+    frozen = fake_discord.freeze_clock()
+    time.sleep(0.01)
+    assert fake_discord.now() == frozen
+
+    fake_discord.reset()
+
+    assert fake_discord.now() > frozen
 
 
 def test_fail_can_answer_a_global_429(api, fake_discord, guild):
