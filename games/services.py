@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from catalog.models import ClubSettings, GameType
 from games import discord as game_discord
@@ -28,6 +29,7 @@ from games.models import (
     GameEventAction,
     GameSession,
     Registration,
+    RegistrationMode,
     RegistrationState,
 )
 from questmaster.discord.models import EffectKind
@@ -350,52 +352,60 @@ def delete_game(game: Game, *, actor, any_status: bool = False) -> None:
 # --- registrations ------------------------------------------------------------------------------
 
 
+# What registering does for each mode a player may be in (`Game.registration_mode`).
+SELF_SERVICE = {
+    RegistrationMode.REGISTER: (
+        RegistrationState.REGISTERED,
+        _lazy("The player registered for the announcement."),
+    ),
+    RegistrationMode.WAITLIST: (
+        RegistrationState.WAITLISTED,
+        _lazy("The player joined the waiting list."),
+    ),
+    RegistrationMode.APPLY: (
+        RegistrationState.CANDIDATE,
+        _lazy("The player applied for the game."),
+    ),
+}
+# …and why it is refused in the others.
+SELF_SERVICE_REFUSALS = {
+    RegistrationMode.GM: (_lazy("You cannot register for your own game."), "own_game"),
+    RegistrationMode.NOT_PLAYER: (
+        _lazy("This person is not a player on the Discord server."),
+        "not_player",
+    ),
+    RegistrationMode.REGISTERED: (_lazy("You are already registered for this game."), "duplicate"),
+    RegistrationMode.CANDIDATE: (_lazy("You are already registered for this game."), "duplicate"),
+    RegistrationMode.WAITLISTED: (_lazy("You are already on the waiting list."), "duplicate"),
+}
+
+
 @transaction.atomic
 def register_player(game: Game, player, *, actor=None) -> Registration:
-    """Register a player (self-registration when `actor` is None or the player).
+    """Register a player: by themselves (`actor` None or the player) as their registration mode
+    says — a seat, the waiting list of a full game, or an application to a "sur sélection"
+    game —, or added by the GM or staff to a live game with a free seat.
 
-    Seat booking: the game row is locked and capacity re-checked in this transaction, so a
-    burst of registrations can never overbook a game — late-comers join the waiting list.
+    Seat booking: the game row is locked and the mode decided again under the lock, so a burst
+    of registrations can never overbook a game — late-comers join the waiting list.
     Side effects: channel access and a welcome notice; a game that becomes full closes itself.
     """
     self_service = actor is None or actor == player
-    if not player.is_player:
-        raise ValidationError(
-            _("This person is not a player on the Discord server."), code="not_player"
-        )
     game = _lock(game)
-    if player.pk == game.gm_id:
-        raise ValidationError(_("You cannot register for your own game."), code="own_game")
-    existing = game.registrations.filter(player=player).first()
-    if existing:
-        if not self_service:
-            raise ValidationError(
-                _("This player is already registered for this game."), code="duplicate"
+    if self_service:
+        mode = game.registration_mode(player)
+        if mode not in SELF_SERVICE:
+            message, code = SELF_SERVICE_REFUSALS.get(
+                mode, (_lazy("The game is closed to registrations."), "closed")
             )
-        if existing.state == RegistrationState.WAITLISTED:
-            raise ValidationError(_("You are already on the waiting list."), code="duplicate")
-        raise ValidationError(_("You are already registered for this game."), code="duplicate")
-    # The GM adds players to any live game; players register while it takes names.
-    if not game.is_live or (self_service and not game.takes_waitlist):
-        raise ValidationError(_("The game is closed to registrations."), code="closed")
-
-    if game.party_selection and self_service:
-        state = RegistrationState.CANDIDATE
-        description = _("The player applied for the game.")
-    elif game.is_full:
-        if not self_service:
-            raise ValidationError(
-                _("The game is full: raise the number of players or remove someone first."),
-                code="full",
-            )
-        state = RegistrationState.WAITLISTED
-        description = _("The player joined the waiting list.")
+            raise ValidationError(str(message), code=code)
+        state, description = SELF_SERVICE[mode]
+        description = str(description)
     else:
-        state = RegistrationState.REGISTERED
-        description = (
-            _("The player registered for the announcement.")
-            if self_service
-            else _("The player was added to the game by the GM.")
+        _check_can_be_added(game, player)
+        state, description = (
+            RegistrationState.REGISTERED,
+            _("The player was added to the game by the GM."),
         )
     registration = Registration.objects.create(
         game=game, player=player, state=state, added_by=None if self_service else actor
@@ -409,10 +419,32 @@ def register_player(game: Game, player, *, actor=None) -> Registration:
         actor=actor or player,
         subject=player,
     )
-    if state == RegistrationState.REGISTERED:
+    if registration.is_seated:
         _welcome(game, player, actor=actor or player, promoted=False)
         _settle_full_status(game)
     return registration
+
+
+def _check_can_be_added(game: Game, player) -> None:
+    """The GM (or staff) seats someone: a player of the server, once, on a live game with a
+    free seat — never past the party size, whoever asks."""
+    if not player.is_player:
+        raise ValidationError(
+            _("This person is not a player on the Discord server."), code="not_player"
+        )
+    if player.pk == game.gm_id:
+        raise ValidationError(_("You cannot register for your own game."), code="own_game")
+    if game.registrations.filter(player=player).exists():
+        raise ValidationError(
+            _("This player is already registered for this game."), code="duplicate"
+        )
+    if not game.is_live:
+        raise ValidationError(_("The game is closed to registrations."), code="closed")
+    if game.seats_left == 0:
+        raise ValidationError(
+            _("The game is full: raise the number of players or remove someone first."),
+            code="full",
+        )
 
 
 @transaction.atomic

@@ -422,7 +422,7 @@ def test_effects_roll_back_with_the_change(fake_discord, guild):
     game = make_game()
     player = UserFactory(is_player=False)
 
-    with pytest.raises(Exception, match="joueur·euse"):
+    with pytest.raises(Exception, match="fermée aux inscriptions"):
         services.register_player(game, player)
 
     assert DiscordEffect.objects.count() == 0
