@@ -14,7 +14,9 @@ due effects one at a time, outside any transaction (no Discord call ever holds a
 - Order. An effect waits while an earlier effect of its game is still queued or under way
   (PENDING or RUNNING), so a game's effects apply in the order they were recorded. An effect that
   ended — DONE, FAILED, CANCELLED, OFFLINE — holds nothing back: one failed grant never blocks the
-  game's later revokes, notices or clean-up.
+  game's later revokes, notices or clean-up. Taking access away (a revoke, the clean-up) does
+  not even wait behind an effect that is being retried after a failure (the grant handler checks
+  that the player still holds a seat, so a revoke running ahead of it is safe).
 - Claim. An effect is claimed (RUNNING, `claimed_at`) and its attempt counted in the same UPDATE,
   so a worker killed mid-effect still used an attempt; handlers read `effect.attempts > 1` as
   "a previous attempt may have done part of this". On PostgreSQL the claim takes the row with
