@@ -84,3 +84,32 @@ def test_drafts_stay_private_in_the_browser(browser_page, live_server):
     response = page.goto(f"{live_server.url}{draft.get_absolute_url()}")
 
     assert response.status == 404
+
+
+def test_leaving_asks_for_a_confirmation_then_frees_the_seat(browser_page, live_server):
+    from games.models import Registration, RegistrationState
+
+    page = browser_page
+    player = DEMO_PERSONAS["player"]
+    registration = (
+        Registration.objects.filter(
+            player__discord_id=player.discord_id,
+            state=RegistrationState.REGISTERED,
+            game__status=GameStatus.OPEN,
+        )
+        .select_related("game")
+        .first()
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("button", name=f"{player.display_name} — Joueur·euse").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}{registration.game.get_absolute_url()}")
+
+    confirm = page.get_by_role("button", name="Confirmer — me désinscrire")
+    assert not confirm.is_visible()  # one click is not enough
+    page.get_by_text("Me désinscrire", exact=True).click()
+    confirm.click()
+
+    page.get_by_text("Vous êtes désinscrit·e.").wait_for()
+    assert not Registration.objects.filter(pk=registration.pk).exists()
+    assert page.get_by_role("button", name="S'inscrire").is_visible()
