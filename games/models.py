@@ -889,6 +889,30 @@ class GameSessionQuerySet(models.QuerySet):
     def upcoming(self):
         return self.filter(start__gte=Now())
 
+    def ended(self):
+        """Sessions over by now: the only ones that count as played (original-domain §6)."""
+        return self.filter(end__lte=Now())
+
+    def counted(self):
+        """Sessions of games that count in statistics: every game but drafts."""
+        return self.exclude(game__status=GameStatus.DRAFT)
+
+    def run_by(self, user):
+        """Sessions of the games `user` runs as GM."""
+        return self.filter(game__gm=user)
+
+    def played_by(self, user):
+        """Sessions `user` plays in as a player (not as the GM of the game): where attendance
+        was recorded for them, they were marked present; where it was not, they hold a seat in
+        the game. The one definition of "played" that every statistic uses."""
+        marked = Attendance.objects.filter(session=OuterRef("pk"), player=user)
+        seated = Registration.objects.filter(
+            game=OuterRef("game"), player=user, state=RegistrationState.REGISTERED
+        )
+        return self.exclude(game__gm=user).filter(
+            Exists(marked.filter(present=True)) | (~Exists(marked) & Exists(seated))
+        )
+
     def clashing_with(self, game: Game, user):
         """Sessions still to come of the other live games `user` plays or runs that overlap
         one of `game`'s: a warning when registering, not a block (beyond.md item 6)."""
@@ -1022,3 +1046,47 @@ class GameEvent(models.Model):
     def is_report(self) -> bool:
         """Reports are anonymous to the GM: only staff see who made them."""
         return self.action == GameEventAction.ALERT
+
+
+class Attendance(models.Model):
+    """Whether a seated player came to a session, as its GM (or staff) marked it afterwards.
+
+    Where a session has none for a player, statistics fall back on the registration."""
+
+    session = models.ForeignKey(
+        GameSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    player = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("player"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    present = models.BooleanField(_("present"))
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    marked_at = models.DateTimeField(_("marked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "player"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "player"],
+                name="attendance_once_per_session",
+                violation_error_message=_("Attendance is marked once per player and session."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player} — {self.session} ({'✓' if self.present else '✗'})"

@@ -1,0 +1,28 @@
+"""The server-drawn SVG charts."""
+
+from django.template import Context, Template
+from django.utils import translation
+
+
+def render(series) -> str:
+    template = Template("{% load charts %}{% bar_chart series 'Rythme' 'sessions' %}")
+    with translation.override("fr"):
+        return template.render(Context({"series": series}))
+
+
+def test_bars_carry_their_values_as_text_and_scale_to_the_peak():
+    svg = render([("01/26", 2), ("02/26", 4), ("03/26", 0)])
+
+    assert svg.count('class="chart-bar"') == 3
+    assert '<text x="' in svg and ">4</text>" in svg and ">0</text>" in svg
+    assert '<title id="rythme-title">Rythme</title>' in svg
+    # The highest bar fills the plot (160 px high); numbers never use a decimal comma.
+    assert 'height="160.0"' in svg
+    assert "," not in svg.split("<svg")[1].split("</svg>")[0].replace(", ", "")
+
+
+def test_an_empty_series_draws_no_bar():
+    svg = render([])
+
+    assert 'class="chart-bar"' not in svg
+    assert "Rythme" in svg
