@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("games.urls")),
+    path("stats/", include("games.statistics.urls")),
+    path("", include("trophies.urls")),
+    path("", include("catalog.urls")),
     path("admin/", admin.site.urls),
 ]
 
