@@ -459,3 +459,10 @@ class MemberSearchForm(forms.Form):
 
     def clean_q(self) -> str:
         return self.cleaned_data["q"].strip().lstrip("@")
+
+
+class AttendanceForm(ErrorTextMixin, forms.Form):
+    """`present`: the Discord ids of the players who came (one checkbox each); unticked players
+    of the roll are marked absent."""
+
+    present = DiscordIdListField(required=False)

@@ -999,6 +999,7 @@ class GameEventAction(models.TextChoices):
     PROMOTE = "promote", _("Promoted from the waiting list")
     ALERT = "alert", _("Report")
     TROPHY = "trophy", _("Badges awarded")
+    ATTENDANCE = "attendance", _("Attendance marked")
 
 
 class GameEvent(models.Model):

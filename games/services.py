@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from catalog.models import ClubSettings, GameType
 from games import discord as game_discord
 from games.models import (
     CONTENT_FIELDS,
     IDENTITY_FIELDS,
+    Attendance,
     Game,
     GameEvent,
     GameEventAction,
@@ -32,6 +34,7 @@ from games.models import (
     RegistrationMode,
     RegistrationState,
 )
+from games.statistics import forget_club_stats, forget_member_stats
 from questmaster.discord.models import EffectKind
 from questmaster.discord.outbox import record
 from trophies.models import TROPHY_CAMPAIGN, TROPHY_CAMPAIGN_GM, TROPHY_OS, TROPHY_OS_GM
@@ -55,7 +58,11 @@ def _lock(game: Game) -> Game:
 
 
 def _log(game: Game, action: str, description: str, *, actor=None, subject=None) -> GameEvent:
-    """The one writer of the audit trail; automatic changes have no actor."""
+    """The one writer of the audit trail; automatic changes have no actor.
+
+    Every change of a game writes one, so this is also where the statistics of the people it
+    concerns (its GM, its players, the subject) are made stale, once the change commits."""
+    _forget_stats_on_commit(game, [subject.pk] if subject is not None else [])
     return GameEvent.objects.create(
         game=game,
         action=action,
@@ -63,6 +70,15 @@ def _log(game: Game, action: str, description: str, *, actor=None, subject=None)
         actor=actor if actor is not None and actor.is_authenticated else None,
         subject=subject,
     )
+
+
+def _forget_stats_on_commit(game: Game, user_ids: list[int]) -> None:
+    def forget() -> None:
+        players = Registration.objects.filter(game_id=game.pk).values_list("player_id", flat=True)
+        forget_member_stats([game.gm_id, *user_ids, *players])
+        forget_club_stats()
+
+    transaction.on_commit(forget)
 
 
 def _refresh_announcement(game: Game, actor=None) -> None:
@@ -356,27 +372,36 @@ def delete_game(game: Game, *, actor, any_status: bool = False) -> None:
 SELF_SERVICE = {
     RegistrationMode.REGISTER: (
         RegistrationState.REGISTERED,
-        _lazy("The player registered for the announcement."),
+        gettext_lazy("The player registered for the announcement."),
     ),
     RegistrationMode.WAITLIST: (
         RegistrationState.WAITLISTED,
-        _lazy("The player joined the waiting list."),
+        gettext_lazy("The player joined the waiting list."),
     ),
     RegistrationMode.APPLY: (
         RegistrationState.CANDIDATE,
-        _lazy("The player applied for the game."),
+        gettext_lazy("The player applied for the game."),
     ),
 }
 # …and why it is refused in the others.
 SELF_SERVICE_REFUSALS = {
-    RegistrationMode.GM: (_lazy("You cannot register for your own game."), "own_game"),
+    RegistrationMode.GM: (gettext_lazy("You cannot register for your own game."), "own_game"),
     RegistrationMode.NOT_PLAYER: (
-        _lazy("This person is not a player on the Discord server."),
+        gettext_lazy("This person is not a player on the Discord server."),
         "not_player",
     ),
-    RegistrationMode.REGISTERED: (_lazy("You are already registered for this game."), "duplicate"),
-    RegistrationMode.CANDIDATE: (_lazy("You are already registered for this game."), "duplicate"),
-    RegistrationMode.WAITLISTED: (_lazy("You are already on the waiting list."), "duplicate"),
+    RegistrationMode.REGISTERED: (
+        gettext_lazy("You are already registered for this game."),
+        "duplicate",
+    ),
+    RegistrationMode.CANDIDATE: (
+        gettext_lazy("You are already registered for this game."),
+        "duplicate",
+    ),
+    RegistrationMode.WAITLISTED: (
+        gettext_lazy("You are already on the waiting list."),
+        "duplicate",
+    ),
 }
 
 
@@ -396,7 +421,7 @@ def register_player(game: Game, player, *, actor=None) -> Registration:
         mode = game.registration_mode(player)
         if mode not in SELF_SERVICE:
             message, code = SELF_SERVICE_REFUSALS.get(
-                mode, (_lazy("The game is closed to registrations."), "closed")
+                mode, (gettext_lazy("The game is closed to registrations."), "closed")
             )
             raise ValidationError(str(message), code=code)
         state, description = SELF_SERVICE[mode]
@@ -644,6 +669,71 @@ def delete_session(session: GameSession, *, actor) -> None:
         actor=actor,
     )
     _game_message(game, game_discord.session_cancelled(start, end), actor, ping_players=True)
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+def attendance_roll(session: GameSession) -> list[tuple]:
+    """Who a session's attendance is about, with what is marked: (player, present or None).
+
+    The seated players, and anyone marked for it already (they may have left the game since).
+    Uses the session's prefetched `attendances` and the game's prefetched registrations when
+    the caller loaded them."""
+    marked = {a.player_id: a for a in session.attendances.all()}
+    seated = [r.player for r in session.game.registrations.all() if r.is_seated]
+    players = {player.pk: player for player in seated}
+    players.update({a.player_id: a.player for a in marked.values()})
+    return sorted(
+        ((player, marked[pk].present if pk in marked else None) for pk, player in players.items()),
+        key=lambda row: (row[0].display_name.lower(), row[0].pk),
+    )
+
+
+@transaction.atomic
+def mark_attendance(session: GameSession, *, actor, present: set[str]) -> list[Attendance]:
+    """The GM (or staff) marks who came to a session that is over: the players whose Discord
+    id is in `present` came, the others on the roll did not. Statistics use it instead of the
+    registration from now on. Side effect: the audit line."""
+    game = _lock(session.game)
+    if game.is_draft:
+        raise ValidationError(_("A draft has no sessions to mark."), code="draft")
+    if session.end > timezone.now():
+        raise ValidationError(_("Attendance is marked once the session is over."), code="not_over")
+    session = GameSession.objects.prefetch_related("attendances__player").get(pk=session.pk)
+    session.game = game
+    prefetch_related_objects(
+        [game], Prefetch("registrations", queryset=Registration.objects.select_related("player"))
+    )
+    roll = [player for player, _marked in attendance_roll(session)]
+    unknown = present - {player.discord_id for player in roll}
+    if unknown:
+        raise ValidationError(
+            _("Only the players of the game can be marked present."), code="not_player"
+        )
+    now = timezone.now()
+    marks = []
+    for player in roll:
+        mark, _created = Attendance.objects.update_or_create(
+            session=session,
+            player=player,
+            defaults={
+                "present": player.discord_id in present,
+                "marked_by": actor,
+                "marked_at": now,
+            },
+        )
+        marks.append(mark)
+    came = sum(1 for mark in marks if mark.present)
+    _log(
+        game,
+        GameEventAction.ATTENDANCE,
+        _("Attendance of the session of %(start)s: %(came)d present, %(missed)d absent.")
+        % {"start": short_date(session.start), "came": came, "missed": len(marks) - came},
+        actor=actor,
+    )
+    _forget_stats_on_commit(game, [player.pk for player in roll])
+    return marks
 
 
 # --- messages -----------------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from games.views import detail, editing, listing
+from games.views import dashboard, detail, editing, listing
 
 app_name = "games"
 
 urlpatterns = [
+    path("tableau-de-bord/panneaux/", dashboard.stats_panel, name="dashboard_stats"),
     path("annonces/", listing.game_list, name="list"),
     path("annonces/evenement/<int:event_id>/", listing.event_games, name="event"),
     path("mes_annonces/", listing.my_games, name="mine"),
@@ -29,6 +30,11 @@ urlpatterns = [
         "annonces/<slug:slug>/sessions/<int:session_id>/supprimer/",
         detail.session_delete,
         name="session_delete",
+    ),
+    path(
+        "annonces/<slug:slug>/sessions/<int:session_id>/presences/",
+        detail.session_attendance,
+        name="session_attendance",
     ),
     path("annonces/<slug:slug>/notifier/", detail.notify, name="notify"),
     path("annonces/<slug:slug>/alert/", detail.report, name="report"),

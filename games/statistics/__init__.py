@@ -37,3 +37,19 @@ def forget_member_stats(user_ids: Iterable[int | None]) -> None:
             cache.incr(key)
         except ValueError:  # no version yet: start one (older entries used version 0)
             cache.add(key, 1, timeout=None) or cache.incr(key)
+
+
+CLUB_VERSION_KEY = "club-stats-version"
+
+
+def club_stats_key(name: str) -> str:
+    """The cache key of the club's figure set `name`, at the current club version."""
+    return f"club-stats:{cache.get(CLUB_VERSION_KEY, 0)}:{name}"
+
+
+def forget_club_stats() -> None:
+    """Make every cached club figure stale (a new version number)."""
+    try:
+        cache.incr(CLUB_VERSION_KEY)
+    except ValueError:
+        cache.add(CLUB_VERSION_KEY, 1, timeout=None) or cache.incr(CLUB_VERSION_KEY)

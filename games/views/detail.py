@@ -15,6 +15,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +34,7 @@ from games.access import (
     get_visible_game,
 )
 from games.forms import (
+    AttendanceForm,
     DeleteSessionForm,
     DiscordIdForm,
     KeepPlayersForm,
@@ -44,7 +46,14 @@ from games.forms import (
     ReportForm,
     SessionForm,
 )
-from games.models import Game, GameSession, Registration, RegistrationMode, RegistrationState
+from games.models import (
+    Attendance,
+    Game,
+    GameSession,
+    Registration,
+    RegistrationMode,
+    RegistrationState,
+)
 from questmaster.discord import is_offline
 
 TEMPLATE = "games/game_detail.html"
@@ -68,7 +77,12 @@ def _page_context(request: HttpRequest, game: Game, **forms) -> dict:
     prefetch_related_objects(
         [game],
         Prefetch("registrations", queryset=Registration.objects.select_related("player")),
-        "sessions",
+        Prefetch(
+            "sessions",
+            queryset=GameSession.objects.prefetch_related(
+                Prefetch("attendances", queryset=Attendance.objects.select_related("player"))
+            ),
+        ),
     )
     is_manager = can_manage(user, game)
     registrations = list(game.registrations.all())
@@ -91,7 +105,7 @@ def _page_context(request: HttpRequest, game: Game, **forms) -> dict:
         "candidates": candidates if is_manager else [],
         "overbooked": max(len(registered) - game.party_size, 0) if is_manager else 0,
         "panel": _registration_panel(user, game, mine, waitlisted),
-        "sessions": _session_rows(sessions, is_manager, forms),
+        "sessions": _session_rows(game, sessions, is_manager, forms),
         "can_edit_sessions": is_manager and not game.is_archived,
         "can_add_sessions": is_manager and game.is_live,
         "can_manage_players": is_manager and game.is_live,
@@ -135,13 +149,16 @@ def _registration_panel(user, game: Game, mine, waitlisted) -> dict:
     return panel
 
 
-def _session_rows(sessions, is_manager: bool, forms) -> list[tuple]:
+def _session_rows(game: Game, sessions, is_manager: bool, forms) -> list[tuple]:
     """Sessions newest first, each with its edit form for the GM (the bound one keeps what
-    was typed); the template numbers them from the oldest (#1)."""
+    was typed) and, once over, its attendance roll; the template numbers them from the oldest."""
     bound, bound_id = forms.get("edit_session_form"), forms.get("edit_session_id")
+    now = timezone.now()
     rows = []
     for session in sessions:
-        form = None
+        form, roll = None, None
+        if is_manager and not game.is_draft and session.end <= now:
+            roll = services.attendance_roll(session)
         if is_manager:
             form = (
                 bound
@@ -151,7 +168,7 @@ def _session_rows(sessions, is_manager: bool, forms) -> list[tuple]:
                     auto_id=f"session-{session.pk}-%s",
                 )
             )
-        rows.append((session, form))
+        rows.append((session, form, roll))
     return rows[::-1]
 
 
@@ -398,6 +415,27 @@ def session_delete(request: HttpRequest, slug: str, session_id: int) -> HttpResp
         messages.error(request, _text(error))
     else:
         messages.success(request, _("Session deleted."))
+    return _done(request, game, "sessions", oob=("activity",))
+
+
+@require_POST
+@login_required
+def session_attendance(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
+    """The GM (or staff) marks who came to a past session."""
+    game = get_managed_game(request, slug)
+    session = get_session_of(game, session_id)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.error_text())
+    else:
+        try:
+            services.mark_attendance(
+                session, actor=request.user, present=set(form.cleaned_data["present"])
+            )
+        except ValidationError as error:
+            messages.error(request, _text(error))
+        else:
+            messages.success(request, _("Attendance saved."))
     return _done(request, game, "sessions", oob=("activity",))
 
 
