@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.admin import icon_preview
 from trophies.models import RESERVED_TROPHIES, Trophy, UserTrophy
+from trophies.signals import badges_changed
 
 
 @admin.register(Trophy)
@@ -84,6 +85,7 @@ class UserTrophyAdmin(admin.ModelAdmin):
     def decrement(self, request: HttpRequest, queryset: QuerySet[UserTrophy]) -> None:
         selected = UserTrophy.objects.filter(pk__in=list(queryset.values_list("pk", flat=True)))
         with transaction.atomic():
+            badges_changed(selected.values_list("user_id", flat=True))
             removed, _per_model = selected.filter(quantity__lte=1).delete()
             decremented = selected.filter(quantity__gt=1).update(quantity=F("quantity") - 1)
         if decremented:

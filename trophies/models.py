@@ -91,6 +91,9 @@ class UserTrophy(models.Model):
             return
         UserTrophy.objects.filter(pk=self.pk).update(quantity=F("quantity") + amount)
         self.refresh_from_db(fields=["quantity"])
+        from trophies.signals import badges_changed  # the signals module imports this one
+
+        badges_changed([self.user_id])
 
 
 class Award(models.Model):

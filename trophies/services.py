@@ -2,6 +2,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from trophies.models import Award, Trophy, UserTrophy
+from trophies.signals import badges_changed
 
 
 def award_trophy(user, trophy_id: int, *, amount: int = 1) -> None:
@@ -11,6 +12,7 @@ def award_trophy(user, trophy_id: int, *, amount: int = 1) -> None:
     UPDATE when the unique (user, trophy) constraint says the row now exists.
     """
     trophy = Trophy.objects.get(pk=trophy_id)
+    badges_changed([user.pk])
     held = UserTrophy.objects.filter(user=user, trophy=trophy)
     if trophy.unique:
         if not held.exists():

@@ -198,3 +198,29 @@ def test_user_trophy_increment_only_touches_its_row():
 
     other.refresh_from_db()
     assert (held.quantity, other.quantity) == (3, 4)
+
+
+@pytest.mark.parametrize("change", ["award", "admin_save", "increment", "delete"])
+def test_every_badge_change_makes_the_statistics_stale(django_capture_on_commit_callbacks, change):
+    from accounts.tests.factories import UserFactory
+    from games.statistics import club_stats_key, member_stats_key
+    from trophies.services import award_trophy
+
+    trophy = Trophy.objects.create(name="Badge des tests")
+    member = UserFactory()
+    held = UserTrophy.objects.create(user=member, trophy=trophy, quantity=2)
+    before = (member_stats_key(member.pk, "dashboard"), club_stats_key("overview"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "award":
+            award_trophy(member, trophy.pk)
+        elif change == "admin_save":
+            held.quantity = 5
+            held.save()
+        elif change == "increment":
+            held.increment()
+        else:
+            held.delete()
+
+    after = (member_stats_key(member.pk, "dashboard"), club_stats_key("overview"))
+    assert after[0] != before[0] and after[1] != before[1]
