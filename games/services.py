@@ -362,6 +362,7 @@ def delete_game(game: Game, *, actor, any_status: bool = False) -> None:
         game.check_transition("deleted")
     if any(cleanup_payload(game).values()):
         record(EffectKind.CLEANUP_GAME, actor=actor, **cleanup_payload(game))
+    _forget_stats_on_commit(game, list(game.registrations.values_list("player_id", flat=True)))
     game.delete()
 
 
