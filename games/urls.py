@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from games.views import detail, editing, listing
+from games.views import dashboard, detail, editing, listing
 
 app_name = "games"
 
 urlpatterns = [
+    path("tableau-de-bord/panneaux/", dashboard.stats_panel, name="dashboard_stats"),
     path("annonces/", listing.game_list, name="list"),
     path("annonces/evenement/<int:event_id>/", listing.event_games, name="event"),
     path("mes_annonces/", listing.my_games, name="mine"),

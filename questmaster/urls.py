@@ -2,13 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from games.views import listing
+from games.views import dashboard
 
 # `admin.site` is `questmaster.admin_site.QuestMasterAdminSite` (titles, refusal for non-staff),
 # installed through `questmaster.apps.QuestMasterAdminConfig` in INSTALLED_APPS.
 
 urlpatterns = [
-    path("", listing.home, name="home"),
+    path("", dashboard.home, name="home"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("games.urls")),

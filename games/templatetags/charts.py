@@ -41,3 +41,18 @@ def bar_chart(series, title: str, unit: str = ""):
         "baseline": HEIGHT - BOTTOM,
         "label_y": HEIGHT - BOTTOM + 16,
     }
+
+
+@register.inclusion_tag("games/charts/share_bar.html")
+def share_bar(title: str, first_label: str, first_share: int, second_label: str):
+    """One horizontal bar split in two parts, e.g. one-shots vs campaigns: `first_share` is a
+    whole percentage, the rest goes to the second part. Each part is named with its share in
+    the legend, so the bar reads without colour."""
+    first = min(max(int(first_share or 0), 0), 100)
+    return {
+        "title": title,
+        "parts": [
+            {"label": first_label, "share": first, "x": 0, "key": "first"},
+            {"label": second_label, "share": 100 - first, "x": first, "key": "second"},
+        ],
+    }

@@ -26,3 +26,27 @@ def test_an_empty_series_draws_no_bar():
 
     assert 'class="chart-bar"' not in svg
     assert "Rythme" in svg
+
+
+def render_share(first_share) -> str:
+    template = Template("{% load charts %}{% share_bar 'Type' 'One Shot' first_share 'Campagne' %}")
+    with translation.override("fr"):
+        return template.render(Context({"first_share": first_share}))
+
+
+def test_share_bar_names_both_parts_with_their_share():
+    svg = render_share(33)
+
+    assert 'aria-label="Type : One Shot 33 %, Campagne 67 %"' in svg
+    assert '<rect x="0" y="0" width="33" height="12" class="share-part share-part-first" />' in svg
+    assert (
+        '<rect x="33" y="0" width="67" height="12" class="share-part share-part-second" />' in svg
+    )
+    assert "One Shot <strong>33 %</strong>" in svg
+    assert "Campagne <strong>67 %</strong>" in svg
+
+
+def test_share_bar_without_data_draws_no_part_and_clamps_bad_values():
+    assert 'class="share-part share-part-first"' not in render_share(0)
+    assert "Campagne <strong>100 %</strong>" in render_share(0)
+    assert "One Shot <strong>100 %</strong>" in render_share(250)

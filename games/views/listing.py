@@ -1,4 +1,4 @@
-"""The dashboard and the game lists: all games, a special event's, mine as GM, mine as player.
+"""The game lists: all games, a special event's, mine as GM, mine as player.
 
 Every list is the same page (`games/game_list.html`) with its own base set and filter defaults;
 an htmx request (live filtering, pager) gets only the `results` partial of the same URL.
@@ -42,17 +42,6 @@ class CardPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         return self._get_page(cards(self.object_list, bottom, top), number, self)
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    limit = ClubSettings.load().dashboard_open_limit
-    games = list(cards(Game.objects.open(), 0, limit + 1))
-    return render(
-        request,
-        "games/home.html",
-        {"games": games[:limit], "has_more": len(games) > limit},
-    )
 
 
 def _game_list(
