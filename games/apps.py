@@ -8,4 +8,7 @@ class GamesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the outbox handlers of the game workflow.
-        from games import discord  # noqa: F401
+        from games import (
+            checks,  # noqa: F401 (registers the system checks)
+            discord,  # noqa: F401
+        )

@@ -1,7 +1,11 @@
 """The club's statistics page (`/stats/`)."""
 
-from django.urls import path  # noqa: F401 (the pages are added here)
+from django.urls import path
+
+from games.statistics import views
 
 app_name = "stats"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+]
