@@ -77,6 +77,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("Set when the member left the Discord server; leave empty if active."),
     )
+    bio = models.TextField(
+        _("bio"),
+        max_length=1000,
+        blank=True,
+        help_text=_("A few words shown on the member's profile."),
+    )
     is_player = models.BooleanField(
         _("player"), default=False, help_text=_("Holds the Discord player role.")
     )

@@ -1,14 +1,27 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from accounts.demo import DEMO_PERSONAS
+from accounts.forms import BioForm
 from accounts.models import User
+from games.models import Game, GameSession, Registration, RegistrationState
+from trophies.models import UserTrophy
+
+FAVOURITE_SYSTEMS = 3
 
 
 def dev_sign_in_enabled() -> bool:
@@ -64,3 +77,71 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("Signed in as %(name)s (demo).") % {"name": user.display_name})
     return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+
+
+# --- member profiles (signed-in members only: the original has no profile page) ----------------
+
+
+def _get_member_for_edit(request: HttpRequest, pk: int) -> User:
+    """The member whose profile `request.user` may edit: only their own."""
+    member = get_object_or_404(User, pk=pk)
+    if member.pk != request.user.pk:
+        raise PermissionDenied(_("You can only edit your own profile."))
+    return member
+
+
+@require_safe
+@login_required
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=pk)
+    run = Game.objects.published().filter(gm=member).select_related("system").order_by("-date")
+    # Played: a session counted as played (attendance, else a seat), or a seat in the game.
+    played_sessions = GameSession.objects.counted().played_by(member).filter(game=OuterRef("pk"))
+    seated = Registration.objects.filter(
+        game=OuterRef("pk"), player=member, state=RegistrationState.REGISTERED
+    )
+    played = (
+        Game.objects.published()
+        .exclude(gm=member)
+        .filter(Q(Exists(played_sessions)) | Q(Exists(seated)))
+        .select_related("system")
+        .order_by("-date")
+    )
+    systems = (
+        GameSession.objects.counted()
+        .ended()
+        .played_by(member)
+        .values("game__system__name")
+        .annotate(sessions=Count("pk"))
+        .order_by("-sessions", "game__system__name")[:FAVOURITE_SYSTEMS]
+    )
+    badges = (
+        UserTrophy.objects.filter(user=member)
+        .select_related("trophy")
+        .order_by("trophy__name", "trophy_id")
+    )
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "member": member,
+            "games_run": run,
+            "games_played": played,
+            "systems": systems,
+            "badges": badges,
+            "is_me": member.pk == request.user.pk,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _get_member_for_edit(request, pk)
+    form = BioForm(request.POST if request.method == "POST" else None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        member.bio = form.cleaned_data["bio"]
+        member.save(update_fields=["bio"])
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile", pk=member.pk)
+    return render(request, "accounts/user_form.html", {"member": member, "form": form})

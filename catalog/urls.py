@@ -1,7 +1,12 @@
 """Public pages of the catalog app (original French paths)."""
 
-from django.urls import path  # noqa: F401 (the pages are added here)
+from django.urls import path
+
+from catalog import views
 
 app_name = "catalog"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("systemes/", views.system_list, name="systems"),
+    path("vtts/", views.vtt_list, name="vtts"),
+]

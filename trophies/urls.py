@@ -1,7 +1,13 @@
 """Public pages of the trophies app (original French paths)."""
 
-from django.urls import path  # noqa: F401 (the pages are added here)
+from django.urls import path
+
+from trophies import views
 
 app_name = "trophies"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("badges/", views.badge_list, name="mine"),
+    path("badges/classement/", views.leaderboard, name="leaderboard"),
+    path("badges/membres/", views.member_search, name="member_search"),
+]
