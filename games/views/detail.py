@@ -74,17 +74,17 @@ def _page_context(request: HttpRequest, game: Game, **forms) -> dict:
     sessions and events. The rules come from `Game` (prefetched registrations and sessions feed
     its seat count and start checks); the view only decides what the viewer may see."""
     user = request.user
+    is_manager = can_manage(user, game)
+    session_queryset = GameSession.objects.all()
+    if is_manager:  # the attendance rolls of past sessions
+        session_queryset = session_queryset.prefetch_related(
+            Prefetch("attendances", queryset=Attendance.objects.select_related("player"))
+        )
     prefetch_related_objects(
         [game],
         Prefetch("registrations", queryset=Registration.objects.select_related("player")),
-        Prefetch(
-            "sessions",
-            queryset=GameSession.objects.prefetch_related(
-                Prefetch("attendances", queryset=Attendance.objects.select_related("player"))
-            ),
-        ),
+        Prefetch("sessions", queryset=session_queryset),
     )
-    is_manager = can_manage(user, game)
     registrations = list(game.registrations.all())
     registered = [r for r in registrations if r.state == RegistrationState.REGISTERED]
     waitlisted = sorted(
