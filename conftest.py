@@ -18,6 +18,17 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached figures are keyed on version numbers that live in the cache too: each test starts
+    # from an empty cache, as a fresh deployment would.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def player(db):
     from accounts.tests.factories import UserFactory

@@ -15,6 +15,7 @@ from accounts.models import UNKNOWN_NAME, DiscordRoleGroup, User
 from catalog.models import ClubSettings
 from games.models import Game, Registration
 from games.services import unregister_player
+from games.statistics import forget_club_stats
 from questmaster.discord import is_offline
 from questmaster.discord.client import DiscordClient, DiscordError
 
@@ -77,9 +78,13 @@ def apply_member(user: User, member: dict | None, *, roles: RoleIds | None = Non
             user.not_player_as_of = None
             user.is_active = True
         profile = member.get("user") or {}
+        shown = (user.display_name, user.avatar)
         user.display_name = display_name_of(member)
         user.username = (profile.get("username") or user.username or "")[:32]
         user.avatar = (member.get("avatar") or profile.get("avatar") or "")[:64]
+        if (user.display_name, user.avatar) != shown:
+            # Names and avatars appear in cached statistics and leaderboards.
+            transaction.on_commit(forget_club_stats)
     user.is_player = bool(roles.player) and roles.player in held
     user.is_gm = bool(roles.gm) and roles.gm in held
     user.roles_synced_at = now

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from accounts.models import User
+from games.statistics import club_stats_key
 from trophies.forms import (
     MEMBER_SEARCH_LIMIT,
     MEMBER_SEARCH_MIN_LENGTH,
@@ -100,8 +101,18 @@ def member_search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def leaderboard(request: HttpRequest) -> HttpResponse:
-    """The four top 10s, in one query and never cached: an award or a correction in the admin
-    shows at once. Ties are ordered by name; missing rows are placeholders."""
+    """The four top 10s. Their HTML is cached under the club's statistics version, which every
+    badge change (`trophies.signals`) and every change of a member's name bumps: the boards are
+    only computed (one query) when that version moved."""
+    return render(
+        request,
+        "trophies/leaderboard.html",
+        {"boards": _boards, "cache_key": club_stats_key("leaderboard")},
+    )
+
+
+def _boards() -> list[dict]:
+    """Ties are ordered by name; missing rows are placeholders."""
     trophies = [trophy for trophy, _title in LEADERBOARDS]
     # Two windows in one statement: RANK() on the quantity alone (an integer sort over every
     # holder) keeps the top ten and their ties, then only those are sorted by name (a collated
@@ -137,4 +148,4 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         }
         for trophy, title in LEADERBOARDS
     ]
-    return render(request, "trophies/leaderboard.html", {"boards": boards})
+    return boards

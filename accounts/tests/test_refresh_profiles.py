@@ -188,3 +188,23 @@ def test_fresh_staff_roles_are_not_refetched(client, fake_discord):
     client.get("/admin/")
 
     assert fake_discord.calls_to("GET", r"/guilds/") == []
+
+
+def test_a_new_name_makes_the_cached_club_figures_stale(db, django_capture_on_commit_callbacks):
+    from accounts.services import RoleIds, apply_member
+    from accounts.tests.factories import UserFactory
+    from games.statistics import club_stats_key
+
+    member = UserFactory(display_name="Ancien Nom")
+    roles = RoleIds(player="1", gm="2", admin="3")
+    record = {"user": {"id": member.discord_id, "username": "nouveau"}, "nick": "Nouveau Nom"}
+    before = club_stats_key("leaderboard")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_member(member, {**record, "roles": ["1"]}, roles=roles)
+    renamed = club_stats_key("leaderboard")
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_member(member, {**record, "roles": ["1"]}, roles=roles)
+
+    assert renamed != before
+    assert club_stats_key("leaderboard") == renamed  # same name again: nothing to redo
