@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,8 @@ from django.views.decorators.http import (
 from accounts.demo import DEMO_PERSONAS
 from accounts.forms import BioForm
 from accounts.models import User
-from games.models import Game, GameSession, Registration, RegistrationState
+from games.models import GameSession
+from games.statistics.member import member_games
 from trophies.models import UserTrophy
 
 FAVOURITE_SYSTEMS = 3
@@ -94,19 +95,10 @@ def _get_member_for_edit(request: HttpRequest, pk: int) -> User:
 @login_required
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(User, pk=pk)
-    run = Game.objects.published().filter(gm=member).select_related("system").order_by("-date")
-    # Played: a session counted as played (attendance, else a seat), or a seat in the game.
-    played_sessions = GameSession.objects.counted().played_by(member).filter(game=OuterRef("pk"))
-    seated = Registration.objects.filter(
-        game=OuterRef("pk"), player=member, state=RegistrationState.REGISTERED
-    )
-    played = (
-        Game.objects.published()
-        .exclude(gm=member)
-        .filter(Q(Exists(played_sessions)) | Q(Exists(seated)))
-        .select_related("system")
-        .order_by("-date")
-    )
+    games = member_games(member).select_related("system").order_by("-date")
+    run = games.filter(as_gm=True)
+    # Played: a seat, or a session they were marked present at (the dashboard's definition).
+    played = games.filter(as_gm=False)
     systems = (
         GameSession.objects.counted()
         .ended()

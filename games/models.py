@@ -909,8 +909,16 @@ class GameSessionQuerySet(models.QuerySet):
         seated = Registration.objects.filter(
             game=OuterRef("game"), player=user, state=RegistrationState.REGISTERED
         )
-        return self.exclude(game__gm=user).filter(
-            Exists(marked.filter(present=True)) | (~Exists(marked) & Exists(seated))
+        # Implied by the rule below, and cheap to check first: the games where the member holds
+        # a seat, or the sessions they were marked present at (a handful of ids, indexed).
+        seat_games = Registration.objects.filter(
+            player=user, state=RegistrationState.REGISTERED
+        ).values("game_id")
+        present_at = Attendance.objects.filter(player=user, present=True).values("session_id")
+        return (
+            self.exclude(game__gm=user)
+            .filter(Q(game_id__in=seat_games) | Q(pk__in=present_at))
+            .filter(Exists(marked.filter(present=True)) | (~Exists(marked) & Exists(seated)))
         )
 
     def clashing_with(self, game: Game, user):
