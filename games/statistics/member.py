@@ -89,6 +89,22 @@ class Agenda:
     upcoming: list[GameSession]
 
 
+def cached_member_agenda(user, *, limit: int) -> Agenda:
+    """`member_agenda` from the cache while the member's version holds and no session of
+    theirs has started since (a start moves a row from "upcoming" to "past"). The relative
+    badges are drawn when the page is rendered, so they stay right."""
+    now = timezone.now()
+    key = member_stats_key(user.pk, f"agenda-{limit}")
+    agenda = cache.get(key)
+    if agenda is None or (agenda.upcoming and agenda.upcoming[0].start <= now):
+        agenda = member_agenda(user, limit=limit, now=now)
+        left = (
+            (agenda.upcoming[0].start - now).total_seconds() if agenda.upcoming else STATS_TIMEOUT
+        )
+        cache.set(key, agenda, timeout=max(1, min(STATS_TIMEOUT, int(left) + 1)))
+    return agenda
+
+
 def member_agenda(user, *, limit: int, now: datetime.datetime | None = None) -> Agenda:
     """The last three sessions started (oldest first) and the next `limit` ones."""
     now = now or timezone.now()

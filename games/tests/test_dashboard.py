@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -16,6 +17,7 @@ from games.models import Attendance, GameStatus, RegistrationState
 from games.statistics import forget_member_stats, member_stats_key
 from games.statistics.member import (
     Split,
+    cached_member_agenda,
     compute_member_stats,
     member_dashboard_stats,
     share,
@@ -390,3 +392,25 @@ def test_query_count_does_not_grow_with_the_members_games(client, player, gm, ur
 
     assert many == one
     assert one <= 12
+
+
+def test_the_agenda_is_cached_until_a_session_starts_or_the_member_data_changes(
+    gm, django_assert_num_queries
+):
+    game = GameFactory(gm=gm)
+    soon = timezone.now() + datetime.timedelta(seconds=2)
+    GameSessionFactory(game=game, start=soon, end=soon + datetime.timedelta(hours=2))
+    first = cached_member_agenda(gm, limit=10)
+    with django_assert_num_queries(0):
+        assert cached_member_agenda(gm, limit=10).upcoming == first.upcoming
+    forget_member_stats([gm.pk])
+    with django_assert_num_queries(2):
+        cached_member_agenda(gm, limit=10)
+    # Once the session started, the cached agenda is out of date: recomputed.
+    later = timezone.now() + datetime.timedelta(seconds=3)
+    with (
+        django_assert_num_queries(2),
+        mock.patch("django.utils.timezone.now", return_value=later),
+    ):
+        agenda = cached_member_agenda(gm, limit=10)
+    assert [s.start for s in agenda.past] == [soon] and agenda.upcoming == []

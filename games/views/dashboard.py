@@ -9,7 +9,8 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import ClubSettings
 from games.models import Game
-from games.statistics.member import member_agenda, member_dashboard_stats
+from games.statistics import member_stats_key
+from games.statistics.member import cached_member_agenda, member_dashboard_stats
 from games.views.listing import cards
 
 
@@ -19,7 +20,7 @@ def _page_context(request: HttpRequest) -> dict:
     games = cards(Game.objects.open(), 0, limit + 1)
     context = {"games": games[:limit], "has_more": len(games) > limit}
     if request.user.is_authenticated:
-        context["agenda"] = member_agenda(request.user, limit=club.dashboard_agenda_limit)
+        context["agenda"] = cached_member_agenda(request.user, limit=club.dashboard_agenda_limit)
     return context
 
 
@@ -34,9 +35,11 @@ def stats_panel(request: HttpRequest) -> HttpResponse:
     """The "Mes statistiques" fragment for htmx; without JavaScript, the whole dashboard with
     the statistics in place."""
     stats = member_dashboard_stats(request.user)
+    # The rendered panel is cached under the figures' own key (see games/home.html#stats).
+    context = {"stats": stats, "stats_key": member_stats_key(request.user.pk, "dashboard")}
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
-        response = render(request, "games/home.html#stats", {"stats": stats})
+        response = render(request, "games/home.html#stats", context)
     else:
-        response = render(request, "games/home.html", {**_page_context(request), "stats": stats})
+        response = render(request, "games/home.html", {**_page_context(request), **context})
     patch_vary_headers(response, ["HX-Request"])
     return response
