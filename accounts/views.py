@@ -107,11 +107,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         .annotate(sessions=Count("pk"))
         .order_by("-sessions", "game__system__name")[:FAVOURITE_SYSTEMS]
     )
-    badges = (
-        UserTrophy.objects.filter(user=member)
-        .select_related("trophy")
-        .order_by("trophy__name", "trophy_id")
-    )
+    badges = UserTrophy.objects.held_by(member)
     return render(
         request,
         "accounts/user_detail.html",

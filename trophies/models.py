@@ -44,6 +44,12 @@ class Trophy(models.Model):
         return self.pk in RESERVED_TROPHIES
 
 
+class UserTrophyQuerySet(models.QuerySet):
+    def held_by(self, user):
+        """A member's badges, by name, with their definitions."""
+        return self.filter(user=user).select_related("trophy").order_by("trophy__name", "trophy_id")
+
+
 class UserTrophy(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -59,6 +65,8 @@ class UserTrophy(models.Model):
         default=1,
         validators=[MinValueValidator(1, message=_("The quantity must be at least 1."))],
     )
+
+    objects = UserTrophyQuerySet.as_manager()
 
     class Meta:
         ordering = ["trophy_id"]

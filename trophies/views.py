@@ -65,11 +65,7 @@ def badge_list(request: HttpRequest) -> HttpResponse:
             member, candidates = candidates[0], []
         elif not candidates:
             notice = _("No member matches “%(term)s”.") % {"term": form.cleaned_data["q"]}
-    badges = (
-        UserTrophy.objects.filter(user=member)
-        .select_related("trophy")
-        .order_by("trophy__name", "trophy_id")
-    )
+    badges = UserTrophy.objects.held_by(member)
     return render(
         request,
         BADGES_TEMPLATE,
