@@ -146,3 +146,28 @@ def test_marking_makes_the_figures_of_the_game_stale(
     assert all(old != new for old, new in zip(before, after, strict=True))
     assert club_stats_key("overview") != club_before
     cache.clear()
+
+
+def test_the_rolls_cost_no_query_per_session_or_player(client, gm, table):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    game, _came, _missed = table
+    past_session(game, days=1)
+    client.force_login(gm)
+    client.get(game.get_absolute_url())  # fills the caches every page reads
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            content = client.get(game.get_absolute_url()).content.decode()
+        assert content.count('class="attendance-list"') == game.sessions.count()
+        return len(ctx.captured_queries)
+
+    one = queries()
+    for days in range(2, 8):
+        session = past_session(game, days=days)
+        Attendance.objects.create(
+            session=session, player=RegistrationFactory(game=game).player, present=True
+        )
+
+    assert queries() == one
